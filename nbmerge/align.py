@@ -1,0 +1,216 @@
+"""Matching the cells of one notebook version to those of another, in near-linear time.
+
+  match_cells(base, side)            -> for each side cell, the base cell it is (or None)
+  longest_increasing(values)         -> the longest run of values kept in order (patience)
+  similarity(a, b)                   -> 0..1, how alike two sources are
+
+The cascade: cell ids where both versions carry usable ids; then identical content that
+is unique on both sides (these may have moved); then, between those anchors, identical
+content in order and similar content in order; last, a cell moved *and* edited is found
+through the lines it shares with a leftover cell.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections import defaultdict, deque
+from difflib import SequenceMatcher
+from typing import Dict, List, Optional, Sequence, Tuple
+
+from .notebook import cell_id, source_text
+
+SIMILAR_IN_PLACE = 0.5  # two cells at the same place are one edited cell from here up
+SIMILAR_MOVED = 0.7  # a cell found elsewhere must be closer to count as moved and edited
+LOOKAHEAD = 8  # how far to look past a cell that matches nothing in place
+COMMON_LINE_LIMIT = 8  # a line in more cells than this says nothing about identity
+
+CellKey = Tuple[str, str]
+
+
+def cell_key(cell: dict) -> CellKey:
+    """What makes two cells the same cell when ids cannot say: type and source."""
+    return cell.get("cell_type", ""), source_text(cell)
+
+
+def longest_increasing(values: Sequence[int]) -> List[int]:
+    """Positions of a longest strictly increasing subsequence of values.
+
+    >>> longest_increasing([3, 1, 2, 5, 4])
+    [1, 2, 4]
+    """
+    tails: List[int] = []  # tails[k]: value ending the best run of length k+1
+    tail_pos: List[int] = []
+    previous = [-1] * len(values)
+    for pos, value in enumerate(values):
+        k = bisect_left(tails, value)
+        if k == len(tails):
+            tails.append(value)
+            tail_pos.append(pos)
+        else:
+            tails[k] = value
+            tail_pos[k] = pos
+        previous[pos] = tail_pos[k - 1] if k else -1
+    run: List[int] = []
+    pos = tail_pos[-1] if tail_pos else -1
+    while pos != -1:
+        run.append(pos)
+        pos = previous[pos]
+    return run[::-1]
+
+
+def similarity(a: str, b: str) -> float:
+    """How alike two sources are, 0..1; lines for long texts, characters for short ones."""
+    if a == b:
+        return 1.0
+    if not a or not b:
+        return 0.0
+    if len(a) + len(b) > 2000:
+        a_seq, b_seq = a.splitlines(), b.splitlines()
+    else:
+        a_seq, b_seq = a, b
+    matcher = SequenceMatcher(None, a_seq, b_seq, autojunk=False)
+    if matcher.real_quick_ratio() < SIMILAR_IN_PLACE or matcher.quick_ratio() < SIMILAR_IN_PLACE:
+        return 0.0
+    return matcher.ratio()
+
+
+def _usable_ids(cells: Sequence[dict]) -> bool:
+    ids = [cell_id(c) for c in cells]
+    return all(ids) and len(set(ids)) == len(ids)
+
+
+def match_cells(base: Sequence[dict], side: Sequence[dict]) -> List[Optional[int]]:
+    """For each cell of side, the index of the base cell it is, or None if it is new."""
+    match: List[Optional[int]] = [None] * len(side)
+    taken = [False] * len(base)
+
+    def pair(s: int, b: int) -> None:
+        match[s] = b
+        taken[b] = True
+
+    ids_decide = bool(base) and bool(side) and _usable_ids(base) and _usable_ids(side)
+    if ids_decide:
+        base_by_id = {cell_id(c): i for i, c in enumerate(base)}
+        for s, cell in enumerate(side):
+            b = base_by_id.get(cell_id(cell))
+            if b is not None:
+                pair(s, b)
+        if not any(m is not None for m in match):
+            ids_decide = False  # ids were regenerated wholesale: they say nothing here
+
+    base_keys = [cell_key(c) for c in base]
+    side_keys = [cell_key(c) for c in side]
+    _match_unique_identical(base_keys, side_keys, match, taken, pair)
+    _match_in_gaps(base, side, base_keys, side_keys, match, taken, pair,
+                   similar=not ids_decide)
+    if not ids_decide:
+        _match_moved_and_edited(base_keys, side_keys, match, taken, pair)
+    return match
+
+
+def _match_unique_identical(base_keys, side_keys, match, taken, pair) -> None:
+    """Pair cells whose content occurs exactly once in each version, wherever they stand."""
+    counts: Dict[CellKey, List[int]] = defaultdict(lambda: [0, 0, -1])
+    for b, key in enumerate(base_keys):
+        if not taken[b]:
+            entry = counts[key]
+            entry[0] += 1
+            entry[2] = b
+    for s, key in enumerate(side_keys):
+        if match[s] is None and key in counts:
+            counts[key][1] += 1
+    for s, key in enumerate(side_keys):
+        if match[s] is None:
+            entry = counts.get(key)
+            if entry and entry[0] == 1 and entry[1] == 1:
+                pair(s, entry[2])
+
+
+def _anchors(match) -> List[Tuple[int, int]]:
+    """Matched (side, base) pairs that keep their order: the skeleton the gaps hang from."""
+    pairs = [(s, b) for s, b in enumerate(match) if b is not None]
+    keep = longest_increasing([b for _, b in pairs])
+    return [pairs[k] for k in keep]
+
+
+def _match_in_gaps(base, side, base_keys, side_keys, match, taken, pair, *, similar: bool) -> None:
+    """Between anchors, pair identical cells in order, then similar ones in order."""
+    anchors = _anchors(match) + [(len(side), len(base))]
+    prev_s = prev_b = -1
+    for anchor_s, anchor_b in anchors:
+        gap_s = [s for s in range(prev_s + 1, anchor_s) if match[s] is None]
+        gap_b = [b for b in range(prev_b + 1, anchor_b) if not taken[b]]
+        prev_s, prev_b = anchor_s, anchor_b
+        if not gap_s or not gap_b:
+            continue
+        _pair_identical_in_order(gap_s, gap_b, side_keys, base_keys, pair)
+        if similar:
+            gap_s = [s for s in gap_s if match[s] is None]
+            gap_b = [b for b in gap_b if not taken[b]]
+            _pair_similar_in_order(gap_s, gap_b, side_keys, base_keys, pair)
+
+
+def _pair_identical_in_order(gap_s, gap_b, side_keys, base_keys, pair) -> None:
+    waiting: Dict[CellKey, deque] = defaultdict(deque)
+    for b in gap_b:
+        waiting[base_keys[b]].append(b)
+    floor = -1
+    for s in gap_s:
+        queue = waiting.get(side_keys[s])
+        while queue and queue[0] <= floor:
+            queue.popleft()
+        if queue:
+            floor = queue.popleft()
+            pair(s, floor)
+
+
+def _pair_similar_in_order(gap_s, gap_b, side_keys, base_keys, pair) -> None:
+    """Walk both gaps together; look a few cells ahead when the current pair is unlike."""
+
+    def alike(s: int, b: int) -> bool:
+        return (side_keys[s][0] == base_keys[b][0]
+                and similarity(side_keys[s][1], base_keys[b][1]) >= SIMILAR_IN_PLACE)
+
+    i = j = 0
+    while i < len(gap_s) and j < len(gap_b):
+        if alike(gap_s[i], gap_b[j]):
+            pair(gap_s[i], gap_b[j])
+            i += 1
+            j += 1
+            continue
+        for step in range(1, LOOKAHEAD + 1):
+            if i + step < len(gap_s) and alike(gap_s[i + step], gap_b[j]):
+                i += step  # side cells skipped are inserted
+                break
+            if j + step < len(gap_b) and alike(gap_s[i], gap_b[j + step]):
+                j += step  # base cells skipped are deleted
+                break
+        else:
+            i += 1
+            j += 1
+
+
+def _match_moved_and_edited(base_keys, side_keys, match, taken, pair) -> None:
+    """Find leftover cells that moved and changed, through the lines they share."""
+    left_b = [b for b in range(len(base_keys)) if not taken[b]]
+    left_s = [s for s in range(len(side_keys)) if match[s] is None]
+    if not left_b or not left_s:
+        return
+    by_line: Dict[str, List[int]] = defaultdict(list)
+    for b in left_b:
+        for line in set(base_keys[b][1].splitlines()):
+            if line.strip():
+                by_line[line.strip()].append(b)
+    for s in left_s:
+        votes: Dict[int, int] = defaultdict(int)
+        for line in set(side_keys[s][1].splitlines()):
+            holders = by_line.get(line.strip())
+            if holders and len(holders) <= COMMON_LINE_LIMIT:
+                for b in holders:
+                    if not taken[b]:
+                        votes[b] += 1
+        for b, _ in sorted(votes.items(), key=lambda kv: (-kv[1], kv[0]))[:3]:
+            if (base_keys[b][0] == side_keys[s][0]
+                    and similarity(side_keys[s][1], base_keys[b][1]) >= SIMILAR_MOVED):
+                pair(s, b)
+                break

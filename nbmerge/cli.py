@@ -1,0 +1,55 @@
+"""Entry point: a click group whose commands live in their own modules and load lazily.
+
+The commands git runs once per file (`merge-driver`, `textconv`) skip click altogether:
+start-up time is most of a driver's cost.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from typing import List, Optional
+
+# command name -> (module, attribute); a module loads only when its command runs.
+COMMANDS = {
+    "merge": ("nbmerge.cli_merge", "merge_command"),
+    "merge-driver": ("nbmerge.cli_merge", "merge_driver_command"),
+    "diff": ("nbmerge.cli_diff", "diff_command"),
+    "textconv": ("nbmerge.cli_diff", "textconv_command"),
+    "diff-driver": ("nbmerge.cli_diff", "diff_driver_command"),
+    "install": ("nbmerge.cli_install", "install_command"),
+    "uninstall": ("nbmerge.cli_install", "uninstall_command"),
+    "status": ("nbmerge.cli_install", "status_command"),
+    "doctor": ("nbmerge.cli_install", "doctor_command"),
+    "clean": ("nbmerge.cli_clean", "clean_command"),
+    "check": ("nbmerge.cli_clean", "check_command"),
+    "filter": ("nbmerge.cli_clean", "filter_command"),
+    "fix": ("nbmerge.cli_clean", "fix_command"),
+    "config": ("nbmerge.cli_clean", "config_command"),
+    "example": ("nbmerge.cli_merge", "example_command"),
+}
+
+# Commands git runs per file, with a plain-argv entry that avoids importing click.
+FAST_PATHS = {
+    "merge-driver": ("nbmerge.driver", "run_merge_driver"),
+    "textconv": ("nbmerge.textconv", "run_textconv"),
+}
+
+
+def _load(module: str, attr: str):
+    try:
+        return getattr(importlib.import_module(module), attr)
+    except (ImportError, AttributeError):
+        return None
+
+
+def main(argv: Optional[List[str]] = None) -> None:
+    """Run nbmerge with argv (default: sys.argv[1:])."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] in FAST_PATHS and not {"-h", "--help"} & set(args):
+        runner = _load(*FAST_PATHS[args[0]])
+        if runner is not None:
+            sys.exit(runner(args[1:]))
+    from .cli_group import build_cli
+
+    build_cli(COMMANDS, _load)(args=args, prog_name="nbmerge")

@@ -1,0 +1,197 @@
+"""Reading notebook bytes into plain dicts and writing them back the way Jupyter does.
+
+Only the standard library: this module is on the merge driver's hot path, where
+`import nbformat` would cost more than the merge itself.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from typing import Any, Optional
+
+from .errors import NotebookReadError
+
+Notebook = dict  # a parsed .ipynb: {"cells": [...], "metadata": {...}, "nbformat": 4, ...}
+
+DEFAULT_MAX_BYTES = 512 * 1024 * 1024
+BOM = b"\xef\xbb\xbf"
+_NON_ASCII_ESCAPE = re.compile(rb"\\u(?!00[0-7])[0-9a-fA-F]{4}")
+
+
+@dataclass(frozen=True)
+class FileFormat:
+    """How a notebook file was laid out, so a rewrite changes no line it need not."""
+
+    indent: int = 1
+    sort_keys: bool = True
+    ensure_ascii: bool = False
+    newline: str = "\n"
+    final_newline: bool = True
+
+
+JUPYTER_FORMAT = FileFormat()
+
+
+def parse_notebook(data: bytes, path: str, *, max_bytes: int = DEFAULT_MAX_BYTES,
+                   allow_empty: bool = False) -> Notebook:
+    """Parse notebook bytes, or raise NotebookReadError with a one-line reason."""
+    if len(data) > max_bytes:
+        raise NotebookReadError(path, f"file is too large ({len(data):,} bytes; limit {max_bytes:,})")
+    if data.startswith(BOM):
+        data = data[len(BOM):]
+    if not data.strip():
+        if allow_empty:
+            return empty_notebook()
+        raise NotebookReadError(path, "file is empty, not a notebook")
+    if b"\x00" in data:
+        raise NotebookReadError(path, "binary file (contains NUL bytes), not a notebook")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise NotebookReadError(path, f"not UTF-8 text (byte {exc.start})") from None
+    try:
+        nb = json.loads(text)
+    except json.JSONDecodeError as exc:
+        hint = " (git conflict markers? try `nbmerge fix`)" if text.lstrip().startswith("<<<<<<<") \
+            or "\n<<<<<<< " in text else ""
+        raise NotebookReadError(path, f"invalid JSON at line {exc.lineno} column {exc.colno}: "
+                                      f"{exc.msg}{hint}") from None
+    except RecursionError:
+        raise NotebookReadError(path, "invalid JSON: nested too deeply") from None
+    check_notebook_shape(nb, path)
+    return nb
+
+
+def check_notebook_shape(nb: Any, path: str) -> None:
+    """Raise NotebookReadError unless nb has the nbformat-4 structure the merge relies on."""
+    if not isinstance(nb, dict):
+        raise NotebookReadError(path, f"not a notebook: top-level JSON is {type(nb).__name__}, not an object")
+    if "worksheets" in nb or nb.get("nbformat") in (1, 2, 3):
+        raise NotebookReadError(path, f"nbformat {nb.get('nbformat')} is not supported; convert it with "
+                                      "`jupyter nbconvert --to notebook --nbformat 4`")
+    if "cells" not in nb or "nbformat" not in nb:
+        raise NotebookReadError(path, "not a notebook: no \"cells\" or \"nbformat\" key")
+    if nb.get("nbformat") != 4:
+        raise NotebookReadError(path, f"nbformat {nb.get('nbformat')!r} is not supported (expected 4)")
+    cells = nb["cells"]
+    if not isinstance(cells, list):
+        raise NotebookReadError(path, "not a notebook: \"cells\" is not a list")
+    if not isinstance(nb.get("metadata", {}), dict):
+        raise NotebookReadError(path, "not a notebook: \"metadata\" is not an object")
+    for index, cell in enumerate(cells):
+        if not isinstance(cell, dict) or not isinstance(cell.get("cell_type"), str):
+            raise NotebookReadError(path, f"cell {index} is not a cell (no cell_type)")
+        source = cell.get("source", "")
+        if not (isinstance(source, str) or
+                (isinstance(source, list) and all(isinstance(s, str) for s in source))):
+            raise NotebookReadError(path, f"cell {index}: source is neither a string nor a list of strings")
+
+
+def empty_notebook() -> Notebook:
+    """The stand-in git's empty base means: a notebook with nothing in it."""
+    return {"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+
+
+def detect_format(data: bytes, nb: Any = None) -> FileFormat:
+    """Read indentation, key order, escaping and line endings off the raw bytes (and parsed nb)."""
+    if data.startswith(BOM):
+        data = data[len(BOM):]
+    head = data[:4096]
+    newline = "\r\n" if b"\r\n" in head else "\n"
+    indent = 1
+    match = re.search(rb"\n([ \t]+)\"", head)
+    if match:
+        indent = len(match.group(1).expandtabs(8)) or 1
+    elif b"\n" not in data.strip():
+        indent = 0  # minified on one line
+    ensure_ascii = data.isascii() and bool(_NON_ASCII_ESCAPE.search(data))
+    final_newline = data.endswith(b"\n")
+    # Jupyter sorts keys; other writers may not, and then we keep their order.
+    sort_keys = True if nb is None else _sorted_deep(nb, depth=0)
+    return FileFormat(indent=indent, sort_keys=sort_keys, ensure_ascii=ensure_ascii,
+                      newline=newline, final_newline=final_newline)
+
+
+def _sorted_deep(value: Any, depth: int) -> bool:
+    if depth > 3:
+        return True
+    if isinstance(value, dict):
+        keys = list(value)
+        if keys != sorted(keys):
+            return False
+        return all(_sorted_deep(v, depth + 1) for v in list(value.values())[:8])
+    if isinstance(value, list):
+        return all(_sorted_deep(v, depth + 1) for v in value[:4])
+    return True
+
+
+def serialize_notebook(nb: Notebook, fmt: FileFormat = JUPYTER_FORMAT) -> bytes:
+    """Write a notebook the way Jupyter (or the file's own style) writes it."""
+    text = json.dumps(nb, indent=fmt.indent if fmt.indent else None, sort_keys=fmt.sort_keys,
+                      ensure_ascii=fmt.ensure_ascii,
+                      separators=(",", ": ") if fmt.indent else (",", ":"))
+    if fmt.final_newline:
+        text += "\n"
+    if fmt.newline != "\n":
+        text = text.replace("\n", fmt.newline)
+    return text.encode("utf-8")
+
+
+def source_text(cell: dict) -> str:
+    """A cell's source as one string, whichever form the file stored it in."""
+    source = cell.get("source", "")
+    return source if isinstance(source, str) else "".join(source)
+
+
+def split_source(text: str) -> list:
+    """Split source into Jupyter's list-of-lines form (each line keeps its newline)."""
+    return text.splitlines(keepends=True)
+
+
+def read_file(path: str) -> bytes:
+    """Read a file's bytes, turning OS errors into NotebookReadError."""
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except OSError as exc:
+        raise NotebookReadError(path, exc.strerror or str(exc)) from None
+
+
+def write_file_atomic(path: str, data: bytes) -> None:
+    """Replace path with data in one step: never a half-written notebook."""
+    directory = os.path.dirname(os.path.abspath(path))
+    try:
+        mode = os.stat(path).st_mode & 0o777
+    except OSError:
+        mode = None
+    fd, tmp = tempfile.mkstemp(prefix=".nbmerge-", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        if mode is not None:
+            os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def load_notebook_file(path: str, *, max_bytes: int = DEFAULT_MAX_BYTES,
+                       allow_empty: bool = False) -> "tuple[Notebook, FileFormat]":
+    """Read and parse a notebook file; also report its layout."""
+    data = read_file(path)
+    nb = parse_notebook(data, path, max_bytes=max_bytes, allow_empty=allow_empty)
+    return nb, detect_format(data, nb)
+
+
+def cell_id(cell: dict) -> Optional[str]:
+    """The cell's id when it carries a usable one."""
+    value = cell.get("id")
+    return value if isinstance(value, str) and value else None

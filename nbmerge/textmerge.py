@@ -1,0 +1,213 @@
+"""Three-way merge of text, line by line, in stages you can look at one by one.
+
+  sync_regions(base, ours, theirs)   -> stretches all three share
+  merge_regions(base, ours, theirs)  -> tagged regions: unchanged / ours / theirs / same / conflict
+  refine_conflicts(regions, style)   -> conflicts narrowed to the lines that really differ
+  render_regions(regions, ...)       -> merged lines with git-style markers
+  merge_text(base, ours, theirs, ...)-> (merged text, number of conflicts)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+from typing import Iterator, List, Sequence, Tuple
+
+from .policy import ConflictStyle, Labels, Strategy
+
+Lines = Sequence[str]
+
+
+@dataclass(frozen=True)
+class Region:
+    """One stretch of the merge: a tag and the lines each version has there."""
+
+    tag: str  # "unchanged" | "ours" | "theirs" | "same" | "conflict"
+    base: Tuple[str, ...]
+    ours: Tuple[str, ...]
+    theirs: Tuple[str, ...]
+
+
+def split_lines(text: str) -> List[str]:
+    """Lines that all end in a newline, so a missing final newline is not an edit."""
+    lines = text.splitlines(keepends=True)
+    if lines and not lines[-1].endswith(("\n", "\r")):
+        lines[-1] += "\n"
+    return lines
+
+
+def intersect(ra: Tuple[int, int], rb: Tuple[int, int]):
+    """Overlap of two half-open ranges, or None.
+
+    >>> intersect((0, 10), (5, 15))
+    (5, 10)
+    >>> intersect((0, 5), (5, 10)) is None
+    True
+    """
+    start, end = max(ra[0], rb[0]), min(ra[1], rb[1])
+    return (start, end) if start < end else None
+
+
+def _matching_blocks(base: Lines, other: Lines):
+    return SequenceMatcher(None, base, other, autojunk=False).get_matching_blocks()
+
+
+def sync_regions(base: Lines, ours: Lines, theirs: Lines) -> Iterator[Tuple[int, int, int, int, int, int]]:
+    """Yield (base_start, base_end, ours_start, ours_end, theirs_start, theirs_end) of shared runs.
+
+    The last one is always the empty run at the ends of all three.
+    """
+    ours_blocks = _matching_blocks(base, ours)
+    theirs_blocks = _matching_blocks(base, theirs)
+    i = j = 0
+    while i < len(ours_blocks) and j < len(theirs_blocks):
+        o_base, o_at, o_len = ours_blocks[i]
+        t_base, t_at, t_len = theirs_blocks[j]
+        overlap = intersect((o_base, o_base + o_len), (t_base, t_base + t_len))
+        if overlap:
+            start, end = overlap
+            yield (start, end, o_at + start - o_base, o_at + end - o_base,
+                   t_at + start - t_base, t_at + end - t_base)
+        if o_base + o_len < t_base + t_len:
+            i += 1
+        else:
+            j += 1
+    yield (len(base), len(base), len(ours), len(ours), len(theirs), len(theirs))
+
+
+def merge_regions(base: Lines, ours: Lines, theirs: Lines) -> Iterator[Region]:
+    """Tag each stretch between shared runs by who changed it."""
+    at_base = at_ours = at_theirs = 0
+    for b0, b1, o0, o1, t0, t1 in sync_regions(base, ours, theirs):
+        chunk_b = tuple(base[at_base:b0])
+        chunk_o = tuple(ours[at_ours:o0])
+        chunk_t = tuple(theirs[at_theirs:t0])
+        if chunk_b or chunk_o or chunk_t:
+            if chunk_o == chunk_t:
+                tag = "same"
+            elif chunk_o == chunk_b:
+                tag = "theirs"
+            elif chunk_t == chunk_b:
+                tag = "ours"
+            else:
+                tag = "conflict"
+            yield Region(tag, chunk_b, chunk_o, chunk_t)
+        if b1 > b0:
+            run = tuple(base[b0:b1])
+            yield Region("unchanged", run, run, run)
+        at_base, at_ours, at_theirs = b1, o1, t1
+
+
+def refine_conflicts(regions: Sequence[Region], style: ConflictStyle) -> List[Region]:
+    """Narrow conflicts to the lines the two sides really disagree on, as git does.
+
+    diff3 shows the whole base, so nothing is narrowed; zdiff3 moves lines both sides
+    share at the start and end out of the conflict; merge style also splits a conflict
+    where the two sides share lines inside it.
+    """
+    if style is ConflictStyle.DIFF3:
+        return list(regions)
+    refined: List[Region] = []
+    for region in regions:
+        if region.tag != "conflict":
+            refined.append(region)
+            continue
+        ours, theirs = region.ours, region.theirs
+        head = 0
+        while head < min(len(ours), len(theirs)) and ours[head] == theirs[head]:
+            head += 1
+        tail = 0
+        while (tail < min(len(ours), len(theirs)) - head
+               and ours[len(ours) - 1 - tail] == theirs[len(theirs) - 1 - tail]):
+            tail += 1
+        if head:
+            refined.append(Region("same", (), ours[:head], ours[:head]))
+        middle_o, middle_t = ours[head:len(ours) - tail], theirs[head:len(theirs) - tail]
+        if style is ConflictStyle.ZDIFF3 or head or tail:
+            refined.append(Region("conflict", region.base, middle_o, middle_t))
+        else:
+            refined.extend(_split_on_shared_lines(region.base, middle_o, middle_t))
+        if tail:
+            refined.append(Region("same", (), ours[len(ours) - tail:], ours[len(ours) - tail:]))
+    return refined
+
+
+def _split_on_shared_lines(base, ours, theirs) -> List[Region]:
+    """Split one conflict wherever ours and theirs share a run of lines."""
+    pieces: List[Region] = []
+    at_o = at_t = 0
+    blocks = [b for b in SequenceMatcher(None, ours, theirs, autojunk=False).get_matching_blocks()
+              if b.size and any(line.strip() for line in ours[b.a:b.a + b.size])]
+    for o_at, t_at, size in blocks:
+        if o_at > at_o or t_at > at_t:
+            pieces.append(Region("conflict", base if not pieces else (), ours[at_o:o_at], theirs[at_t:t_at]))
+        pieces.append(Region("same", (), ours[o_at:o_at + size], ours[o_at:o_at + size]))
+        at_o, at_t = o_at + size, t_at + size
+    if at_o < len(ours) or at_t < len(theirs):
+        pieces.append(Region("conflict", base if not pieces else (), ours[at_o:], theirs[at_t:]))
+    return pieces
+
+
+def render_regions(regions: Sequence[Region], *, style: ConflictStyle = ConflictStyle.MERGE,
+                   labels: Labels = Labels(), marker_size: int = 7,
+                   strategy: Strategy = Strategy.MARKERS) -> Tuple[List[str], int]:
+    """Turn tagged regions into merged lines; return them and the number of conflicts left."""
+    lines: List[str] = []
+    conflicts = 0
+    for region in regions:
+        if region.tag in ("unchanged", "ours", "same"):
+            lines.extend(region.ours)
+        elif region.tag == "theirs":
+            lines.extend(region.theirs)
+        elif strategy is Strategy.OURS:
+            lines.extend(region.ours)
+        elif strategy is Strategy.THEIRS:
+            lines.extend(region.theirs)
+        elif strategy is Strategy.UNION:
+            lines.extend(region.ours)
+            lines.extend(region.theirs)
+        else:
+            conflicts += 1
+            lines.extend(conflict_block(region.base, region.ours, region.theirs, style=style,
+                                        labels=labels, marker_size=marker_size))
+    return lines, conflicts
+
+
+def _marker(char: str, size: int, label: str) -> str:
+    return char * size + (" " + label if label else "") + "\n"
+
+
+def conflict_block(base: Lines, ours: Lines, theirs: Lines, *, style: ConflictStyle,
+                   labels: Labels, marker_size: int = 7) -> List[str]:
+    """The lines of one conflict with git-style markers around it."""
+    block = [_marker("<", marker_size, labels.ours), *ours]
+    if style is not ConflictStyle.MERGE:
+        block += [_marker("|", marker_size, labels.base), *base]
+    block += [_marker("=", marker_size, ""), *theirs, _marker(">", marker_size, labels.theirs)]
+    return block
+
+
+def merge_final_newline(base: str, ours: str, theirs: str) -> bool:
+    """Whether the merged text ends in a newline: a three-way choice of its own."""
+    has = [text.endswith(("\n", "\r")) for text in (base, ours, theirs)]
+    if has[1] == has[2] or has[2] == has[0]:
+        return has[1]
+    return has[2]
+
+
+def merge_text(base: str, ours: str, theirs: str, *, style: ConflictStyle = ConflictStyle.MERGE,
+               labels: Labels = Labels(), marker_size: int = 7,
+               strategy: Strategy = Strategy.MARKERS) -> Tuple[str, int]:
+    """Merge three versions of a text; return the result and its number of conflicts."""
+    if ours == theirs or theirs == base:
+        return ours, 0
+    if ours == base:
+        return theirs, 0
+    base_l, ours_l, theirs_l = split_lines(base), split_lines(ours), split_lines(theirs)
+    regions = refine_conflicts(list(merge_regions(base_l, ours_l, theirs_l)), style)
+    lines, conflicts = render_regions(regions, style=style, labels=labels,
+                                      marker_size=marker_size, strategy=strategy)
+    text = "".join(lines)
+    if text and not merge_final_newline(base, ours, theirs) and text.endswith("\n"):
+        text = text[:-1]
+    return text, conflicts
