@@ -1,0 +1,86 @@
+"""`nbmerge merge`, `nbmerge merge-driver` and `nbmerge example`: thin click commands over the driver."""
+
+from __future__ import annotations
+
+import sys
+from importlib import resources
+
+import click
+
+from .driver import EXIT_CONFLICTS, describe_conflicts, merge_bytes, run_merge_driver
+from .errors import NotebookReadError
+from .notebook import read_file, source_text, write_file_atomic
+from .policy import ConflictStyle, Labels, MergeOptions, Strategy
+
+
+def _merge_options(conflict_style, strategy, strip_outputs, labels=Labels()) -> MergeOptions:
+    return MergeOptions(conflict_style=ConflictStyle(conflict_style), strategy=Strategy(strategy),
+                        strip_outputs=strip_outputs, labels=labels)
+
+
+@click.command("merge")
+@click.argument("base", type=click.Path(dir_okay=False))
+@click.argument("ours", type=click.Path(dir_okay=False))
+@click.argument("theirs", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write here instead of stdout.")
+@click.option("--conflict-style", type=click.Choice([s.value for s in ConflictStyle]), default="merge",
+              show_default=True, help="diff3/zdiff3 also show the base lines of a conflict.")
+@click.option("--strategy", type=click.Choice([s.value for s in Strategy]), default="markers",
+              show_default=True, help="Resolve conflicting hunks by taking a side, or both (union).")
+@click.option("--strip-outputs", is_flag=True, help="Write the merged notebook without outputs.")
+def merge_command(base, ours, theirs, output, conflict_style, strategy, strip_outputs):
+    """Merge three versions of a notebook, cell by cell.
+
+    Exit 0 when clean, 1 when conflicts remain (marked inside the cells concerned),
+    2 when an input is not a readable notebook. An empty BASE means both sides added
+    the file.
+
+    Example: nbmerge merge base.ipynb ours.ipynb theirs.ipynb -o merged.ipynb
+    """
+    options = _merge_options(conflict_style, strategy, strip_outputs)
+    try:
+        merged = merge_bytes(read_file(base), read_file(ours), read_file(theirs), options,
+                             names=(base, ours, theirs))
+    except NotebookReadError as exc:
+        raise click.ClickException(str(exc)) from None
+    if output:
+        try:
+            write_file_atomic(output, merged.data)
+        except OSError as exc:
+            raise click.ClickException(f"{output}: cannot write: {exc.strerror}") from None
+    else:
+        sys.stdout.buffer.write(merged.data)
+        sys.stdout.flush()
+    if merged.result.conflicts:
+        click.echo(f"nbmerge: {describe_conflicts(merged.result)}", err=True)
+        sys.exit(EXIT_CONFLICTS)
+
+
+@click.command("merge-driver", context_settings={"ignore_unknown_options": True,
+                                                  "allow_extra_args": True, "help_option_names": []})
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def merge_driver_command(args):
+    """git merge driver: nbmerge merge-driver %O %A %B %L %P (see --help)."""
+    sys.exit(run_merge_driver(list(args)))
+
+
+@click.command("example")
+def example_command():
+    """Merge the built-in example notebooks and show the result, cell by cell.
+
+    Both sides edited the same notebook: ours changed a line of the plot cell and re-ran
+    it, theirs renamed a variable, added a markdown cell and edited the same plot line.
+    """
+    folder = resources.files("nbmerge") / "examples"
+    names = [str(folder / f"{side}.ipynb") for side in ("base", "ours", "theirs")]
+    merged = merge_bytes(*(read_file(n) for n in names), MergeOptions(), names=tuple(names))
+    for index, cell in enumerate(merged.result.notebook["cells"]):
+        click.secho(f"── cell {index} · {cell['cell_type']} · id {cell.get('id', '-')} "
+                    f"· {len(cell.get('outputs', []))} outputs", bold=True)
+        click.echo(source_text(cell))
+    click.echo()
+    if merged.result.conflicts:
+        click.echo(describe_conflicts(merged.result))
+    else:
+        click.echo("merged cleanly")
+    click.echo("Inputs: " + ", ".join(names))

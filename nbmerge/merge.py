@@ -1,0 +1,501 @@
+"""Three-way merge of notebooks as plain dicts: decide the cell order, then merge each cell.
+
+  merge_notebooks(base, ours, theirs, options) -> MergeResult(notebook, conflicts)
+  merge_cell_order(base_count, ours_seq, theirs_seq, ...) -> merged list of cell tokens
+  merge_cell(base, ours, theirs, options)     -> one merged cell and its conflicts
+  merge_dicts(base, ours, theirs, ...)        -> metadata merged key by key
+
+A cell token names a cell across versions: ("b", i) is base cell i wherever it went,
+("o", j) / ("t", k) a cell only ours / only theirs inserted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+from .align import cell_key, longest_increasing, match_cells, similarity, SIMILAR_IN_PLACE
+from .notebook import cell_id, source_text, split_source
+from .policy import Labels, MergeOptions, Strategy
+from .textmerge import conflict_block, merge_text, split_lines
+
+Token = Tuple[str, int]
+MISSING: Any = type("Missing", (), {"__repr__": lambda self: "MISSING"})()
+CELL_ID = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
+CONFLICTS_KEY = "nbmerge"  # metadata key under which unresolved metadata conflicts are recorded
+
+
+class ConflictKind(str, Enum):
+    """What kind of disagreement was left for a person to resolve."""
+
+    SOURCE = "source"  # the same lines changed differently: markers in the cell
+    DELETE_MODIFY = "delete/modify"  # one side deleted a cell the other changed
+    ADD_ADD = "add/add"  # both sides added similar cells at the same place
+    CELL_TYPE = "cell_type"  # both changed a cell's type differently: ours kept
+    METADATA = "metadata"  # a non-volatile key changed differently: ours kept, recorded
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """One unresolved disagreement and where it is in the merged notebook."""
+
+    kind: ConflictKind
+    field: str
+    cell_index: Optional[int] = None  # None: notebook-level
+    cell_id: Optional[str] = None
+    hunks: int = 1
+
+
+@dataclass
+class MergeResult:
+    """The merged notebook, always valid, and what is left to resolve."""
+
+    notebook: dict
+    conflicts: List[Conflict] = field(default_factory=list)
+
+    @property
+    def clean(self) -> bool:
+        return not self.conflicts
+
+
+# ---------------------------------------------------------------- metadata
+
+def merge_dicts(base: dict, ours: dict, theirs: dict, *, path: str, quiet_keys=frozenset(),
+                strategy: Strategy = Strategy.MARKERS, recorded: List[dict]) -> dict:
+    """Merge three dicts key by key; unresolvable keys keep ours and are appended to recorded.
+
+    Keys in quiet_keys (volatile metadata) never conflict: the side that changed wins,
+    ours when both did.
+    """
+    merged: Dict[str, Any] = {}
+    for key in [*ours, *(k for k in theirs if k not in ours)]:
+        value = merge_value(base.get(key, MISSING), ours.get(key, MISSING), theirs.get(key, MISSING),
+                            path=f"{path}.{key}", quiet=key in quiet_keys, strategy=strategy,
+                            recorded=recorded)
+        if value is not MISSING:
+            merged[key] = value
+    return merged
+
+
+def merge_value(base: Any, ours: Any, theirs: Any, *, path: str, quiet: bool,
+                strategy: Strategy, recorded: List[dict]) -> Any:
+    """Three-way merge of one JSON value (MISSING where a side lacks the key)."""
+    if ours == theirs or theirs == base:
+        return ours
+    if ours == base:
+        return theirs
+    if isinstance(ours, dict) and isinstance(theirs, dict) and isinstance(base, (dict, type(MISSING))):
+        return merge_dicts(base if isinstance(base, dict) else {}, ours, theirs, path=path,
+                           strategy=strategy, recorded=[] if quiet else recorded)
+    if path.endswith(".tags") and all(isinstance(v, list) for v in (ours, theirs)):
+        return _merge_tags(base if isinstance(base, list) else [], ours, theirs)
+    if quiet or strategy is Strategy.OURS:
+        return ours
+    if strategy is Strategy.THEIRS:
+        return theirs
+    entry: Dict[str, Any] = {"field": path}
+    for name, value in (("base", base), ("ours", ours), ("theirs", theirs)):
+        if value is not MISSING:
+            entry[name] = value
+    recorded.append(entry)
+    return ours
+
+
+def _merge_tags(base: list, ours: list, theirs: list) -> list:
+    """Tags are a set: keep ours, add what theirs added, drop what theirs removed."""
+    removed = [t for t in base if t not in theirs]
+    added = [t for t in theirs if t not in base and t not in ours]
+    return [t for t in ours if t not in removed] + added
+
+
+# ---------------------------------------------------------------- cells
+
+def _modified(base: dict, side: dict, options: MergeOptions) -> bool:
+    """Whether side changed base in a way a person meant (not outputs, not volatile metadata)."""
+    if source_text(base) != source_text(side) or base.get("cell_type") != side.get("cell_type"):
+        return True
+    if base.get("attachments") != side.get("attachments"):
+        return True
+    volatile = options.volatile_cell_metadata
+    b_meta, s_meta = base.get("metadata", {}), side.get("metadata", {})
+    keys = set(b_meta) | set(s_meta)
+    return any(b_meta.get(k) != s_meta.get(k) for k in keys if k not in volatile)
+
+
+def _source_value(text: str, candidates: Sequence[Optional[dict]], form_of: dict):
+    """Reuse a side's stored source when the text is theirs exactly, else write in form_of's form."""
+    for cell in candidates:
+        if cell is not None and source_text(cell) == text:
+            return cell.get("source", "")
+    return text if isinstance(form_of.get("source"), str) else split_source(text)
+
+
+def _pick_outputs(origin: str, base: dict, ours: dict, theirs: dict, options: MergeOptions):
+    """Outputs follow the source: the side it came from, none when merged or in conflict."""
+    if options.strip_outputs or origin in ("merged", "conflict"):
+        return [], None
+    if origin == "ours":
+        side = ours
+    elif origin == "theirs":
+        side = theirs
+    else:  # source the same on both sides: whoever re-ran the cell wins, ours if both did
+        state = [(c.get("outputs", []), c.get("execution_count")) for c in (base, ours, theirs)]
+        side = theirs if state[1] == state[0] and state[2] != state[0] else ours
+    return side.get("outputs", []), side.get("execution_count")
+
+
+def merge_cell(base: Optional[dict], ours: dict, theirs: dict,
+               options: MergeOptions) -> Tuple[dict, List[Tuple[ConflictKind, str, int]]]:
+    """Merge one cell present on both sides (base None: added on both); return it and its conflicts."""
+    if base is None:
+        base = {"cell_type": ours.get("cell_type"), "source": "", "metadata": {}, "outputs": []}
+    conflicts: List[Tuple[ConflictKind, str, int]] = []
+    b_text, o_text, t_text = source_text(base), source_text(ours), source_text(theirs)
+    text, hunks = merge_text(b_text, o_text, t_text, style=options.conflict_style,
+                             labels=options.labels, marker_size=options.marker_size,
+                             strategy=options.strategy)
+    if o_text == t_text:
+        origin = "same"
+    elif t_text == b_text:
+        origin = "ours"
+    elif o_text == b_text:
+        origin = "theirs"
+    else:
+        origin = "conflict" if hunks else "merged"
+    if hunks:
+        conflicts.append((ConflictKind.SOURCE, "source", hunks))
+
+    recorded: List[dict] = []
+    cell_type = merge_value(base.get("cell_type"), ours.get("cell_type"), theirs.get("cell_type"),
+                            path="cell_type", quiet=False, strategy=options.strategy, recorded=recorded)
+    if recorded:
+        conflicts.append((ConflictKind.CELL_TYPE, "cell_type", 1))
+    metadata = merge_dicts(base.get("metadata", {}), ours.get("metadata", {}), theirs.get("metadata", {}),
+                           path="metadata", quiet_keys=options.volatile_cell_metadata,
+                           strategy=options.strategy, recorded=recorded)
+
+    primary = ours if ours.get("cell_type") == cell_type else theirs
+    cell = dict(primary)
+    cell["cell_type"] = cell_type
+    cell["source"] = _source_value(text, (ours, theirs), primary)
+    if any("attachments" in c for c in (ours, theirs)):
+        attachments = merge_dicts(base.get("attachments", {}), ours.get("attachments", {}),
+                                  theirs.get("attachments", {}), path="attachments",
+                                  strategy=options.strategy, recorded=recorded)
+        cell.pop("attachments", None)
+        if attachments and cell_type != "code":
+            cell["attachments"] = attachments
+    if cell_type == "code":
+        cell["outputs"], cell["execution_count"] = _pick_outputs(origin, base, ours, theirs, options)
+    else:
+        cell.pop("outputs", None)
+        cell.pop("execution_count", None)
+    _record(metadata, recorded)
+    if any(entry["field"] != "cell_type" for entry in recorded):
+        conflicts.append((ConflictKind.METADATA, ", ".join(e["field"] for e in recorded
+                                                           if e["field"] != "cell_type"), 1))
+    cell["metadata"] = metadata
+    return cell, conflicts
+
+
+def _record(metadata: dict, recorded: List[dict]) -> None:
+    """Write unresolved metadata conflicts where a reader and `nbmerge check` find them."""
+    if recorded:
+        holder = dict(metadata.get(CONFLICTS_KEY) or {})
+        holder["conflicts"] = list(holder.get("conflicts", [])) + recorded
+        metadata[CONFLICTS_KEY] = holder
+
+
+def deleted_cell_conflict(base: dict, kept: dict, *, deleted_by: str,
+                          options: MergeOptions) -> dict:
+    """The cell one side changed and the other deleted, with markers that show the deletion."""
+    labels = options.labels
+    kept_lines, base_lines = split_lines(source_text(kept)), split_lines(source_text(base))
+    if deleted_by == "ours":
+        labels = Labels(ours=f"{labels.ours} (deleted this cell)", base=labels.base, theirs=labels.theirs)
+        ours_lines, theirs_lines = [], kept_lines
+    else:
+        labels = Labels(ours=labels.ours, base=labels.base, theirs=f"{labels.theirs} (deleted this cell)")
+        ours_lines, theirs_lines = kept_lines, []
+    text = "".join(conflict_block(base_lines, ours_lines, theirs_lines, style=options.conflict_style,
+                                  labels=labels, marker_size=options.marker_size)).rstrip("\n")
+    cell = dict(kept)
+    cell["source"] = text if isinstance(kept.get("source"), str) else split_source(text)
+    if cell.get("cell_type") == "code":
+        cell["outputs"], cell["execution_count"] = [], None
+    return cell
+
+
+# ---------------------------------------------------------------- cell order
+
+def merge_cell_order(base_count: int, ours_seq: Sequence[Token], theirs_seq: Sequence[Token],
+                     pair_similar=None) -> List[Token]:
+    """Merge the order of cells as a three-way merge of token sequences.
+
+    Base cells that keep their relative place on both sides are sync points; between two,
+    a stretch changed on one side only is taken from that side, and one changed on both
+    keeps both sides' cells, ours first. A cell moved on one side lands where it was moved.
+    pair_similar(ours_only, theirs_only) may fold look-alike inserts into one token.
+    """
+    ours_pos = {tok: n for n, tok in enumerate(ours_seq)}
+    theirs_pos = {tok: n for n, tok in enumerate(theirs_seq)}
+    stable_o = _stable_base(ours_seq)
+    stable_t = _stable_base(theirs_seq)
+    sync = sorted(stable_o & stable_t)
+
+    placed: List[Tuple[Token, bool]] = []  # (token, placed where base did not have it)
+    prev_b, prev_o, prev_t = -1, -1, -1
+    for b in [*sync, base_count]:
+        at_o = ours_pos[("b", b)] if b < base_count else len(ours_seq)
+        at_t = theirs_pos[("b", b)] if b < base_count else len(theirs_seq)
+        chunk_b = [("b", i) for i in range(prev_b + 1, b)]
+        chunk_o = list(ours_seq[prev_o + 1:at_o])
+        chunk_t = list(theirs_seq[prev_t + 1:at_t])
+        if chunk_o == chunk_t or chunk_t == chunk_b:
+            chosen = chunk_o
+        elif chunk_o == chunk_b:
+            chosen = chunk_t
+        else:
+            chosen = _interleave(chunk_o, chunk_t, pair_similar)
+        in_base = set(chunk_b)
+        placed.extend((tok, tok not in in_base) for tok in chosen)
+        if b < base_count:
+            placed.append((("b", b), False))
+        prev_b, prev_o, prev_t = b, at_o, at_t
+    return _dedupe(placed)
+
+
+def _stable_base(seq: Sequence[Token]) -> set:
+    """Base cells that keep their relative order in seq."""
+    base_indices = [tok[1] for tok in seq if tok[0] == "b"]
+    return {base_indices[k] for k in longest_increasing(base_indices)}
+
+
+def _interleave(chunk_o: List[Token], chunk_t: List[Token], pair_similar) -> List[Token]:
+    """Both sides changed this stretch: keep the cells they share in order, ours' news first."""
+    if pair_similar is not None:
+        chunk_t = pair_similar([t for t in chunk_o if t not in chunk_t],
+                               [t for t in chunk_t if t not in chunk_o], chunk_t)
+    theirs_at = {tok: n for n, tok in enumerate(chunk_t)}
+    shared = [tok for tok in chunk_o if tok in theirs_at]
+    keep = longest_increasing([theirs_at[tok] for tok in shared])
+    anchors = [shared[k] for k in keep]
+    anchor_set = set(anchors)
+    ours_at = {tok: n for n, tok in enumerate(chunk_o)}
+    merged: List[Token] = []
+    i = j = 0
+    for anchor in [*anchors, None]:
+        end_o = ours_at[anchor] if anchor else len(chunk_o)
+        end_t = theirs_at[anchor] if anchor else len(chunk_t)
+        merged += [tok for tok in chunk_o[i:end_o] if tok not in anchor_set]
+        merged += [tok for tok in chunk_t[j:end_t] if tok not in anchor_set and tok not in ours_at]
+        if anchor:
+            merged.append(anchor)
+        i, j = end_o + 1, end_t + 1
+    return merged
+
+
+def _dedupe(placed: List[Tuple[Token, bool]]) -> List[Token]:
+    """A cell moved by both sides stands once: at a moved-to place, the first (ours) one."""
+    best: Dict[Token, int] = {}
+    for n, (tok, moved) in enumerate(placed):
+        if tok not in best or (moved and not placed[best[tok]][1]):
+            best[tok] = n
+    return [tok for n, (tok, _) in enumerate(placed) if best[tok] == n]
+
+
+# ---------------------------------------------------------------- notebook
+
+def merge_notebooks(base: dict, ours: dict, theirs: dict,
+                    options: MergeOptions = MergeOptions()) -> MergeResult:
+    """Merge three parsed notebooks; the result is a valid notebook even with conflicts."""
+    b_cells, o_cells, t_cells = base.get("cells", []), ours.get("cells", []), theirs.get("cells", [])
+    ours_to_base = match_cells(b_cells, o_cells)
+    theirs_to_base = match_cells(b_cells, t_cells)
+    base_in_ours = {b: j for j, b in enumerate(ours_to_base) if b is not None}
+    base_in_theirs = {b: k for k, b in enumerate(theirs_to_base) if b is not None}
+    theirs_same_as_ours = _match_inserts(o_cells, t_cells, ours_to_base, theirs_to_base)
+
+    ours_seq = [("b", b) if b is not None else ("o", j) for j, b in enumerate(ours_to_base)]
+    theirs_seq = [("b", b) if b is not None else
+                  (("o", theirs_same_as_ours[k]) if k in theirs_same_as_ours else ("t", k))
+                  for k, b in enumerate(theirs_to_base)]
+    theirs_of_ours = {j: k for k, j in theirs_same_as_ours.items()}
+
+    def pair_similar(ours_only, theirs_only, chunk_t):
+        """Look-alike cells both sides added at one place are one cell added twice."""
+        folded = {}
+        free = [tok for tok in ours_only if tok[0] == "o" and tok[1] not in theirs_of_ours]
+        for tok in theirs_only:
+            if tok[0] != "t":
+                continue
+            t_cell = t_cells[tok[1]]
+            for cand in free:
+                o_cell = o_cells[cand[1]]
+                if (o_cell.get("cell_type") == t_cell.get("cell_type")
+                        and similarity(source_text(o_cell), source_text(t_cell)) >= SIMILAR_IN_PLACE):
+                    folded[tok] = cand
+                    theirs_of_ours[cand[1]] = tok[1]
+                    free.remove(cand)
+                    break
+        return [tok for tok in chunk_t if tok not in folded]
+
+    order = merge_cell_order(len(b_cells), ours_seq, theirs_seq, pair_similar)
+
+    cells: List[dict] = []
+    conflicts: List[Conflict] = []
+    placed = set(order)
+    order = _restore_kept(order, placed, b_cells, o_cells, t_cells, base_in_ours, base_in_theirs,
+                          ours_seq, theirs_seq, options)
+    for tok in order:
+        kind, n = tok
+        found: List[Tuple[ConflictKind, str, int]] = []
+        if kind == "b":
+            b_cell = b_cells[n]
+            o_cell = o_cells[base_in_ours[n]] if n in base_in_ours else None
+            t_cell = t_cells[base_in_theirs[n]] if n in base_in_theirs else None
+            if o_cell is not None and t_cell is not None:
+                cell, found = merge_cell(b_cell, o_cell, t_cell, options)
+            else:
+                cell = _one_side_deleted(b_cell, o_cell, t_cell, options, found)
+                if cell is None:
+                    continue
+        elif kind == "o" and n in theirs_of_ours:
+            cell, found = merge_cell(None, o_cells[n], t_cells[theirs_of_ours[n]], options)
+            found = [(ConflictKind.ADD_ADD if k is ConflictKind.SOURCE else k, f, h) for k, f, h in found]
+        else:
+            cell = dict(o_cells[n] if kind == "o" else t_cells[n])
+            if options.strip_outputs and cell.get("cell_type") == "code":
+                cell["outputs"], cell["execution_count"] = [], None
+        for kind_found, field_name, hunks in found:
+            conflicts.append(Conflict(kind_found, field_name, len(cells), cell_id(cell), hunks))
+        cells.append(cell)
+
+    notebook = _merge_top_level(base, ours, theirs, options, conflicts)
+    notebook["cells"] = cells
+    notebook["nbformat_minor"] = _settle_ids(cells, notebook.get("nbformat_minor", 5))
+    conflicts = [Conflict(c.kind, c.field, c.cell_index,
+                          cells[c.cell_index].get("id") if c.cell_index is not None else None, c.hunks)
+                 for c in conflicts]
+    return MergeResult(_ordered_like(notebook, ours), conflicts)
+
+
+def _match_inserts(o_cells, t_cells, ours_to_base, theirs_to_base) -> Dict[int, int]:
+    """Cells both sides added identically (same id, or same content) are one cell: theirs k -> ours j."""
+    ours_new = [j for j, b in enumerate(ours_to_base) if b is None]
+    by_id = {cell_id(o_cells[j]): j for j in ours_new if cell_id(o_cells[j])}
+    by_key: Dict[Tuple[str, str], List[int]] = {}
+    for j in ours_new:
+        by_key.setdefault(cell_key(o_cells[j]), []).append(j)
+    used = set()
+    same: Dict[int, int] = {}
+    for k, b in enumerate(theirs_to_base):
+        if b is not None:
+            continue
+        j = by_id.get(cell_id(t_cells[k]))
+        if j is None or j in used:
+            j = next((c for c in by_key.get(cell_key(t_cells[k]), []) if c not in used), None)
+        if j is not None:
+            used.add(j)
+            same[k] = j
+    return same
+
+
+def _one_side_deleted(b_cell, o_cell, t_cell, options, found) -> Optional[dict]:
+    """A base cell gone from one or both sides: dropped, unless the other side changed it."""
+    if o_cell is None and t_cell is None:
+        return None
+    kept, deleted_by = (t_cell, "ours") if o_cell is None else (o_cell, "theirs")
+    if not _modified(b_cell, kept, options):
+        return None
+    strategy = options.strategy
+    if strategy is Strategy.UNION or (strategy is Strategy.OURS and deleted_by == "theirs") \
+            or (strategy is Strategy.THEIRS and deleted_by == "ours"):
+        return dict(kept)
+    if strategy in (Strategy.OURS, Strategy.THEIRS):
+        return None
+    found.append((ConflictKind.DELETE_MODIFY, "source", 1))
+    return deleted_cell_conflict(b_cell, kept, deleted_by=deleted_by, options=options)
+
+
+def _restore_kept(order, placed, b_cells, o_cells, t_cells, base_in_ours, base_in_theirs,
+                  ours_seq, theirs_seq, options) -> List[Token]:
+    """Put back a cell one side deleted but the other changed, after its neighbour on that side."""
+    missing = []
+    for n in range(len(b_cells)):
+        tok = ("b", n)
+        if tok in placed or (n in base_in_ours) == (n in base_in_theirs):
+            continue
+        if n in base_in_ours or n in base_in_theirs:
+            missing.append(tok)
+    if not missing:
+        return order
+    order = list(order)
+    for tok in missing:
+        seq = ours_seq if tok[1] in base_in_ours else theirs_seq
+        at = seq.index(tok)
+        anchor = next((seq[p] for p in range(at - 1, -1, -1) if seq[p] in order), None)
+        order.insert(order.index(anchor) + 1 if anchor else 0, tok)
+    return order
+
+
+def _merge_top_level(base, ours, theirs, options, conflicts: List[Conflict]) -> dict:
+    """Notebook metadata and format keys; cells are merged elsewhere."""
+    recorded: List[dict] = []
+    others = ("cells", "metadata")
+    top = merge_dicts({k: v for k, v in base.items() if k not in others},
+                      {k: v for k, v in ours.items() if k not in others},
+                      {k: v for k, v in theirs.items() if k not in others},
+                      path="notebook", quiet_keys=frozenset({"nbformat_minor"}),
+                      strategy=options.strategy, recorded=recorded)
+    metadata = merge_dicts(base.get("metadata", {}), ours.get("metadata", {}), theirs.get("metadata", {}),
+                           path="metadata", quiet_keys=options.volatile_notebook_metadata,
+                           strategy=options.strategy, recorded=recorded)
+    minors = [nb.get("nbformat_minor", 0) for nb in (base, ours, theirs)]
+    if minors[1] != minors[2] and minors[1] != minors[0] and minors[2] != minors[0]:
+        top["nbformat_minor"] = max(minors[1], minors[2])
+    _record(metadata, recorded)
+    if recorded:
+        conflicts.append(Conflict(ConflictKind.METADATA, ", ".join(r["field"] for r in recorded)))
+    top["metadata"] = metadata
+    top["nbformat"] = 4
+    return top
+
+
+def _settle_ids(cells: List[dict], minor: int) -> int:
+    """Unique, valid, deterministic ids from nbformat 4.5 on; return the minor to write.
+
+    Cells that carry ids in an older-minor notebook move it to 4.5 rather than lose them.
+    """
+    if not isinstance(minor, int):
+        minor = 5
+    if minor < 5 and not any("id" in c for c in cells):
+        return minor
+    minor = max(minor, 5)
+    seen = set()
+    for index, cell in enumerate(cells):
+        current = cell.get("id")
+        if not (isinstance(current, str) and CELL_ID.match(current)) or current in seen:
+            cell["id"] = _derived_id(cell, index, seen)
+        seen.add(cell["id"])
+    return minor
+
+
+def _derived_id(cell: dict, index: int, taken: set) -> str:
+    """An id from the cell's content and place: the same inputs always give the same id."""
+    salt = 0
+    while True:
+        digest = hashlib.sha1(f"{index}:{salt}:{source_text(cell)}".encode()).hexdigest()[:8]
+        if digest not in taken:
+            return digest
+        salt += 1
+
+
+def _ordered_like(notebook: dict, template: dict) -> dict:
+    """Top-level keys in the order ours had them, so an unsorted file stays unsorted."""
+    ordered = {k: notebook[k] for k in template if k in notebook}
+    ordered.update((k, v) for k, v in notebook.items() if k not in ordered)
+    return ordered

@@ -1,0 +1,197 @@
+"""A notebook as readable text: cell headers, sources, outputs summarised, metadata in one line a key.
+
+  notebook_lines(nb, path=...)   -> the text view, line by line (what git's textconv prints)
+  output_lines(output)           -> one output as text: a header line, then its text if any
+  run_textconv(argv)             -> `nbmerge textconv FILE`, without click: git runs it per file
+
+Standard library only, and nothing heavy: git runs textconv once per file and revision.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import sys
+from typing import Iterator, List, Optional, Sequence
+
+from .errors import NbmergeError
+from .notebook import cell_id, parse_notebook, read_file, source_text
+
+CELL_MARK = "━━"  # starts every header line; unlikely at the start of a source line
+OUTPUT_MARK = "──"
+VALUE_LIMIT = 120  # a metadata value longer than this is shown as size and hash
+COUNTS_LIMIT = 160
+TEXT_MIMES = ("text/plain",)  # shown as text; other mime types as type, size and hash
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+def short_hash(data: str) -> str:
+    """Eight hex digits of sha256: enough to see that two blobs differ."""
+    return hashlib.sha256(data.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+
+
+def human_size(size: int) -> str:
+    """Bytes as a short human figure.
+
+    >>> human_size(512), human_size(12_600), human_size(3_400_000)
+    ('512 B', '12.3 KiB', '3.2 MiB')
+    """
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} KiB"
+    return f"{size / 1024 / 1024:.1f} MiB"
+
+
+def _joined(value) -> str:
+    return value if isinstance(value, str) else "".join(value) if isinstance(value, list) else \
+        json.dumps(value, sort_keys=True, ensure_ascii=False)
+
+
+def _data_size(mime: str, text: str) -> int:
+    """Bytes of a mime value: base64 images count their decoded bytes, the rest as stored."""
+    if mime.startswith("image/") and not mime.startswith("image/svg"):
+        packed = "".join(text.split())
+        return len(packed) * 3 // 4 - packed[-2:].count("=")
+    return len(text.encode("utf-8", "surrogatepass"))
+
+
+def compact(value) -> str:
+    """A JSON value on one line, or its size and hash when too long to read."""
+    text = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(", ", ": "))
+    if len(text) <= VALUE_LIMIT:
+        return text
+    return f"<{human_size(len(text.encode('utf-8', 'surrogatepass')))} sha256:{short_hash(text)}>"
+
+
+def _text_lines(text: str) -> List[str]:
+    lines = _ANSI.sub("", text).split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()  # a final newline ends the last line; it is not a line of its own
+    return lines
+
+
+def output_lines(output: dict, *, execution_count: bool = False) -> List[str]:
+    """One output as text: a header naming its kind, then its text (binary data as size and hash)."""
+    kind = output.get("output_type", "?")
+    if kind == "stream":
+        return [f"{OUTPUT_MARK} {output.get('name', 'stream')}"] + _text_lines(_joined(output.get("text", "")))
+    if kind == "error":
+        head = f"{OUTPUT_MARK} error {output.get('ename', '')}: {output.get('evalue', '')}".rstrip()
+        tb = output.get("traceback") or []
+        return [head] + [line for entry in tb for line in _text_lines(str(entry))]
+    header = f"{OUTPUT_MARK} {kind}"
+    if execution_count and output.get("execution_count") is not None:
+        header += f" [{output['execution_count']}]"
+    lines = [header]
+    data = output.get("data") or {}
+    text = None
+    for mime in sorted(data):
+        value = data[mime]
+        if mime in TEXT_MIMES:
+            text = _joined(value)
+            continue
+        text_value = _joined(value)
+        lines.append(f"{OUTPUT_MARK} {mime} {human_size(_data_size(mime, text_value))} "
+                     f"sha256:{short_hash(text_value)}")
+    if text is not None:
+        lines.extend(_text_lines(text))
+    if output.get("metadata"):
+        lines.append(f"{OUTPUT_MARK} metadata {compact(output['metadata'])}")
+    return lines
+
+
+def count_ranges(counts: Sequence[Optional[int]]) -> str:
+    """Execution counts as runs, `-` for a cell never run.
+
+    >>> count_ranges([1, 2, 3, None, 7])
+    '1-3, -, 7'
+    """
+    parts: List[str] = []
+    i = 0
+    while i < len(counts):
+        first = counts[i]
+        if not isinstance(first, int):
+            parts.append("-")
+            i += 1
+            continue
+        j = i
+        while j + 1 < len(counts) and isinstance(counts[j + 1], int) and counts[j + 1] == counts[j] + 1:
+            j += 1
+        parts.append(str(first) if i == j else f"{first}-{counts[j]}")
+        i = j + 1
+    return ", ".join(parts)
+
+
+def cell_header(position: Optional[int], cell: dict) -> str:
+    """`━━ cell 3 · code · id load-data`: position (1-based), type and id."""
+    ident = cell_id(cell)
+    where = f"cell {position}" if position is not None else "cell"
+    return f"{CELL_MARK} {where} · {cell.get('cell_type', '?')}" + (f" · id {ident}" if ident else "")
+
+
+def notebook_lines(nb: dict, *, index: bool = True) -> Iterator[str]:
+    """The text view of a notebook; every change to the file changes at least one line."""
+    cells = nb.get("cells", [])
+    yield f"{CELL_MARK} notebook · nbformat {nb.get('nbformat')}.{nb.get('nbformat_minor')} · {len(cells)} cells"
+    for key, value in sorted((nb.get("metadata") or {}).items()):
+        yield f"metadata.{key}: {compact(value)}"
+    extra = {k: v for k, v in nb.items() if k not in ("cells", "metadata", "nbformat", "nbformat_minor")}
+    if extra:
+        yield f"other: {compact(extra)}"
+    # Counts are hidden in each cell (they change on every run) but summed up here, so a
+    # re-run alone still shows one changed line.
+    counts = [c.get("execution_count") for c in cells if c.get("cell_type") == "code"]
+    if any(c is not None for c in counts):
+        ranges = count_ranges(counts)
+        if len(ranges) > COUNTS_LIMIT:
+            ranges = f"<{len(counts)} code cells, sha256:{short_hash(ranges)}>"
+        yield f"execution counts: {ranges}"
+    for position, cell in enumerate(cells, 1):
+        yield ""
+        yield cell_header(position if index else None, cell)
+        for key, value in sorted((cell.get("metadata") or {}).items()):
+            yield f"{OUTPUT_MARK} metadata.{key}: {compact(value)}"
+        for name, value in sorted((cell.get("attachments") or {}).items()):
+            yield f"{OUTPUT_MARK} attachment {name}: {compact(value)}"
+        text = source_text(cell)
+        if text:
+            yield from text.split("\n")
+        for output in cell.get("outputs") or ():
+            yield from output_lines(output)
+
+
+def render_notebook_text(data: bytes, path: str, *, index: bool = True) -> str:
+    """The whole text view of notebook bytes, ending with a newline."""
+    nb = parse_notebook(data, path)
+    return "\n".join(notebook_lines(nb, index=index)) + "\n"
+
+
+USAGE = "usage: nbmerge textconv [--no-index] FILE"
+
+
+def run_textconv(argv: List[str]) -> int:
+    """`nbmerge textconv FILE`: print FILE's text view; unreadable input is shown raw, with a warning."""
+    index = "--no-index" not in argv
+    args = [a for a in argv if a != "--no-index"]
+    if len(args) != 1 or (args[0].startswith("-") and args[0] != "-"):
+        sys.stderr.write(USAGE + "\n")
+        return 2
+    path = args[0]
+    try:
+        data = sys.stdin.buffer.read() if path == "-" else read_file(path)
+    except NbmergeError as exc:
+        sys.stderr.write(f"nbmerge textconv: {exc}\n")
+        return 1
+    try:
+        text = render_notebook_text(data, path, index=index)
+    except NbmergeError as exc:
+        # git aborts `log -p` and `diff` when textconv fails, so one broken notebook in
+        # history would hide every other change: show its raw text, flagged, instead.
+        sys.stderr.write(f"nbmerge textconv: {exc} (shown as raw text)\n")
+        text = f"{CELL_MARK} not a readable notebook: {exc}\n" + data.decode("utf-8", "replace")
+    out = sys.stdout.buffer
+    out.write(text.encode("utf-8", "surrogateescape"))
+    out.flush()
+    return 0
