@@ -101,8 +101,9 @@ def match_cells(base: Sequence[dict], side: Sequence[dict]) -> List[Optional[int
     base_keys = [cell_key(c) for c in base]
     side_keys = [cell_key(c) for c in side]
     _match_unique_identical(base_keys, side_keys, match, taken, pair)
-    _match_in_gaps(base, side, base_keys, side_keys, match, taken, pair,
-                   similar=not ids_decide)
+    # Similar cells at the same place pair up even under ids: cut-and-paste and some
+    # editors give an edited cell a new id.
+    _match_in_gaps(base, side, base_keys, side_keys, match, taken, pair, similar=True)
     if not ids_decide:
         _match_moved_and_edited(base_keys, side_keys, match, taken, pair)
     return match

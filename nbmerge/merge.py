@@ -181,6 +181,10 @@ def merge_cell(base: Optional[dict], ours: dict, theirs: dict,
     cell = dict(primary)
     cell["cell_type"] = cell_type
     cell["source"] = _source_value(text, (ours, theirs), primary)
+    merged_id = merge_value(base.get("id", MISSING), ours.get("id", MISSING), theirs.get("id", MISSING),
+                            path="id", quiet=True, strategy=options.strategy, recorded=recorded)
+    if merged_id is not MISSING:
+        cell["id"] = merged_id
     if any("attachments" in c for c in (ours, theirs)):
         attachments = merge_dicts(base.get("attachments", {}), ours.get("attachments", {}),
                                   theirs.get("attachments", {}), path="attachments",

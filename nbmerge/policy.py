@@ -15,6 +15,7 @@ from typing import FrozenSet, Optional
 VOLATILE_NOTEBOOK_METADATA: FrozenSet[str] = frozenset({
     "language_info", "kernelspec", "widgets", "varInspector", "toc", "colab", "vscode",
     "interpreter", "papermill", "execution", "celltoolbar", "accelerator", "gpuClass",
+    "environment",
 })
 
 # Cell-level metadata that records timing, view state or widget output, not content.
