@@ -1,0 +1,754 @@
+"""Git plumbing for `nbmerge install`: the repository, config files at each scope, attribute files.
+
+  find_repository(start)               -> Repo (work tree, git dir), or a named error
+  config_file(scope, repo, env)        -> the config file git writes for that scope
+  attributes_file(scope, repo, env)    -> the attributes file install writes by default
+  desired_config(python, ...)          -> {key: value} install writes (full interpreter path)
+  install(target, settings, line)      -> [Change]: all written, or nothing (rolled back)
+  uninstall(target)                    -> [Change]: removes exactly what install added
+  check_attr(repo, path)               -> what `git check-attr` says for a notebook path
+
+  status(cwd, env) / doctor(cwd, env)  -> what is configured where; Findings to explain
+
+Nothing here prints or uses click; the environment is passed in.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import re
+import shlex
+import shutil
+import subprocess
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+from typing import Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
+
+from .errors import NbmergeError
+
+DRIVER = "nbmerge"  # the name in merge.<name>, diff.<name>, filter.<name> and the attributes
+OUR_SECTIONS = ("merge.nbmerge", "diff.nbmerge", "filter.nbmerge")
+OUR_KEYS = ("merge.nbmerge.name", "merge.nbmerge.driver", "diff.nbmerge.textconv",
+            "diff.nbmerge.command", "filter.nbmerge.clean", "filter.nbmerge.process",
+            "filter.nbmerge.required")
+ATTRIBUTE_MARKER = "# nbmerge: merge and diff notebooks cell by cell (added by `nbmerge install`)"
+LABELS_GIT = (2, 44)  # %S %X %Y in merge drivers
+ZDIFF3_GIT = (2, 35)
+
+
+class Scope(str, Enum):
+    """Where git config is written, as `git config --local/--global/--system`."""
+
+    REPO = "repo"
+    GLOBAL = "global"
+    SYSTEM = "system"
+
+
+class NotARepositoryError(NbmergeError):
+    """The directory is not inside a git work tree."""
+
+
+class BareRepositoryError(NbmergeError):
+    """The repository has no work tree, so no merge or diff runs in it."""
+
+
+class WriteError(NbmergeError):
+    """A config or attributes file could not be written; nothing was changed."""
+
+
+class AttributeConflictError(NbmergeError):
+    """An attributes file already gives notebooks another tool's merge driver or filter."""
+
+
+@dataclass(frozen=True)
+class Repo:
+    """A non-bare repository: its work tree, its git dir, and the dir holding its config."""
+
+    workdir: Path
+    gitdir: Path
+    commondir: Path
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where one install goes: a config file and an attributes file."""
+
+    scope: Scope
+    config: Path
+    attributes: Path
+
+
+@dataclass(frozen=True)
+class Change:
+    """One thing install or uninstall did (or found already done), and where."""
+
+    action: str  # "set" | "updated" | "unchanged" | "removed" | "added" | "kept"
+    where: Path
+    what: str
+
+
+# ---------------------------------------------------------------- discovery and scopes
+
+
+def find_repository(start: Path) -> Repo:
+    """The repository containing start, found the way git finds it (pygit2)."""
+    import pygit2
+
+    gitdir = pygit2.discover_repository(str(start))
+    if gitdir is None:
+        raise NotARepositoryError(f"{start}: not inside a git repository "
+                                  "(run inside one, or use --global)")
+    repo = pygit2.Repository(gitdir)
+    gitdir_path = Path(repo.path)
+    if repo.is_bare or repo.workdir is None:
+        raise BareRepositoryError(f"{gitdir_path}: bare repository, no work tree to merge in "
+                                  "(use --global or --system to install for a user or machine)")
+    common = gitdir_path
+    common_file = gitdir_path / "commondir"  # a linked worktree shares the main config
+    if common_file.is_file():
+        common = (gitdir_path / common_file.read_text().strip()).resolve()
+    return Repo(Path(repo.workdir), gitdir_path, common)
+
+
+def _home(env: Mapping[str, str]) -> Path:
+    return Path(env.get("HOME") or Path.home())
+
+
+def _xdg_git(env: Mapping[str, str]) -> Path:
+    return Path(env.get("XDG_CONFIG_HOME") or _home(env) / ".config") / "git"
+
+
+def _system_dir() -> Path:
+    import pygit2
+
+    level = pygit2.enums.ConfigLevel.SYSTEM
+    return Path((pygit2.settings.search_path[level] or "/etc").split(os.pathsep)[0])
+
+
+def global_config_files(env: Mapping[str, str]) -> List[Path]:
+    """The global config files git reads, lowest precedence first."""
+    if env.get("GIT_CONFIG_GLOBAL"):
+        return [Path(env["GIT_CONFIG_GLOBAL"])]
+    return [_xdg_git(env) / "config", _home(env) / ".gitconfig"]
+
+
+def config_file(scope: Scope, repo: Optional[Repo], env: Mapping[str, str]) -> Path:
+    """The file `git config --<scope>` writes: git's own choice, env overrides included."""
+    if scope is Scope.REPO:
+        assert repo is not None
+        return repo.commondir / "config"
+    if scope is Scope.SYSTEM:
+        return Path(env.get("GIT_CONFIG_SYSTEM") or _system_dir() / "gitconfig")
+    xdg, home = global_config_files(env)[0], _home(env) / ".gitconfig"
+    if env.get("GIT_CONFIG_GLOBAL"):
+        return xdg
+    # git writes ~/.gitconfig unless only the XDG file exists
+    return xdg if xdg.is_file() and not home.is_file() else home
+
+
+def attributes_file(scope: Scope, repo: Optional[Repo], env: Mapping[str, str]) -> Path:
+    """Where install writes attribute lines by default: the shared file for a repository."""
+    if scope is Scope.REPO:
+        assert repo is not None
+        return repo.workdir / ".gitattributes"
+    if scope is Scope.SYSTEM:
+        return _system_dir() / "gitattributes"
+    configured = read_config_value(global_config_files(env), "core.attributesFile")
+    if configured:
+        return Path(os.path.expanduser(configured.replace("~", str(_home(env)), 1)
+                                       if configured.startswith("~") else configured))
+    return _xdg_git(env) / "attributes"
+
+
+def git_version() -> Tuple[int, ...]:
+    """The version of the git on PATH, e.g. (2, 39, 5); (0,) when git is missing."""
+    try:
+        out = subprocess.run(["git", "--version"], capture_output=True, text=True).stdout
+    except OSError:
+        return (0,)
+    match = re.search(r"(\d+)\.(\d+)(?:\.(\d+))?", out)
+    return tuple(int(n) for n in match.groups() if n is not None) if match else (0,)
+
+
+# ---------------------------------------------------------------- what install writes
+
+
+def quote_interpreter(python_exe: str) -> str:
+    """The interpreter path quoted for the `sh -c` git runs drivers with."""
+    if os.name == "nt":
+        python_exe = python_exe.replace("\\", "/")
+    return '"' + re.sub(r'([\\"$`])', r"\\\1", python_exe) + '"'
+
+
+def desired_config(python_exe: str, *, version: Tuple[int, ...], rich_diff: bool = False,
+                   filter_config: Optional[Mapping[str, str]] = None) -> Dict[str, str]:
+    """The config keys install writes, each command run by the full interpreter path.
+
+    The path is not resolved: a virtualenv's python is a link that must stay a link.
+    """
+    python = quote_interpreter(python_exe)
+    driver = f"{python} -m nbmerge merge-driver"
+    if version >= LABELS_GIT:
+        # gitattributes(5): %S %X %Y are already quoted by git for the shell
+        driver += " --label-base %S --label-ours %X --label-theirs %Y"
+    settings = {
+        "merge.nbmerge.name": "nbmerge: notebooks merged cell by cell",
+        "merge.nbmerge.driver": driver + " %O %A %B %L %P",
+        "diff.nbmerge.textconv": f"{python} -m nbmerge textconv",
+    }
+    if rich_diff:
+        settings["diff.nbmerge.command"] = f"{python} -m nbmerge diff-driver"
+    if filter_config is not None:
+        settings.update(filter_config)
+    return settings
+
+
+def default_filter_config(python_exe: str) -> Dict[str, str]:
+    """The clean filter's keys: nbmerge.filter's own, or the agreed defaults."""
+    try:
+        from .filter import filter_config  # type: ignore[attr-defined]
+    except ImportError:
+        filter_config = None
+    if filter_config is not None:
+        return dict(filter_config(python_exe))
+    python = quote_interpreter(python_exe)
+    return {"filter.nbmerge.clean": f"{python} -m nbmerge filter --clean",
+            "filter.nbmerge.process": f"{python} -m nbmerge filter",
+            "filter.nbmerge.required": "true"}
+
+
+def attribute_line(with_filter: bool = False) -> str:
+    """The one attribute line install writes."""
+    return "*.ipynb merge=nbmerge diff=nbmerge" + (" filter=nbmerge" if with_filter else "")
+
+
+# ---------------------------------------------------------------- config files
+
+
+def read_config_value(paths: Sequence[Path], key: str) -> Optional[str]:
+    """key's value in the last of paths that sets it (includes followed), else None."""
+    found = None
+    for path, values in read_config_files(paths, (key,)):
+        if key in values:
+            found = values[key]
+    return found
+
+
+def read_config_files(paths: Sequence[Path], keys: Sequence[str]) -> Iterator[Tuple[Path, Dict[str, str]]]:
+    """For each existing file, the values it sets among keys."""
+    import pygit2
+
+    for path in paths:
+        if not path.is_file():
+            continue
+        try:
+            config = pygit2.Config(str(path))
+            yield path, {key: config[key] for key in keys if key in config}
+        except (pygit2.GitError, ValueError, OSError):
+            yield path, {}
+
+
+def read_sections(path: Path, prefixes: Sequence[str]) -> Dict[str, str]:
+    """Every key of path (includes followed) that starts with one of prefixes, lower-cased."""
+    import pygit2
+
+    if not path.is_file():
+        return {}
+    try:
+        config = pygit2.Config(str(path))
+        return {entry.name: entry.value for entry in config
+                if entry.name.lower().startswith(tuple(p.lower() for p in prefixes))}
+    except (pygit2.GitError, OSError):
+        return {}
+
+
+def _config_changes(path: Path, settings: Mapping[str, Optional[str]]) -> Tuple[dict, List[Change]]:
+    """What writing settings (None = delete) would change in path."""
+    current = dict(next(read_config_files([path], list(settings)), (path, {}))[1])
+    todo, changes = {}, []
+    for key, value in settings.items():
+        old = current.get(key)
+        if value is None:
+            if old is not None:
+                todo[key] = None
+                changes.append(Change("removed", path, key))
+        elif old == value:
+            changes.append(Change("unchanged", path, key))
+        else:
+            todo[key] = value
+            changes.append(Change("set" if old is None else "updated", path, f"{key} = {value}"))
+    return todo, changes
+
+
+def _write_config(path: Path, todo: Mapping[str, Optional[str]]) -> None:
+    import pygit2
+
+    if not todo:
+        return
+    lock = Path(str(path) + ".lock")
+    if lock.exists():
+        raise WriteError(f"{path}: locked by another git process (remove {lock} if none is running)")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        config = pygit2.Config(str(path))
+        for key, value in todo.items():
+            if value is None:
+                del config[key]
+            else:
+                config[key] = value
+    except (pygit2.GitError, OSError, KeyError) as exc:
+        raise WriteError(f"{path}: cannot write git config: {_reason(exc)}") from None
+    _drop_empty_sections(path)
+
+
+_SECTION = re.compile(r'^\s*\[\s*(merge|diff|filter)\s+"nbmerge"\s*\]\s*$', re.IGNORECASE)
+
+
+def _drop_empty_sections(path: Path) -> None:
+    """Remove our section headers left with no keys: libgit2 keeps them after a delete."""
+    lines = path.read_bytes().decode("utf-8").splitlines(keepends=True)
+    keep = []
+    for i, line in enumerate(lines):
+        if _SECTION.match(line):
+            rest = next((l for l in lines[i + 1:] if l.strip() and not l.lstrip().startswith(("#", ";"))), None)
+            if rest is None or rest.lstrip().startswith("["):
+                continue
+        keep.append(line)
+    if len(keep) != len(lines):
+        path.write_bytes("".join(keep).encode("utf-8"))
+
+
+def _reason(exc: BaseException) -> str:
+    return getattr(exc, "strerror", None) or str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
+
+# ---------------------------------------------------------------- attribute files
+
+
+@dataclass(frozen=True)
+class AttributeLine:
+    """One pattern line of an attributes file: {attribute: value}, value "set"/"unset"/... ."""
+
+    path: Path
+    lineno: int
+    pattern: str
+    attrs: Dict[str, str] = field(hash=False)
+    text: str = ""
+
+
+MACROS = {"binary": {"diff": "unset", "merge": "unset", "text": "unset"}}
+
+
+def parse_attributes(text: str, path: Path) -> Iterator[AttributeLine]:
+    """Pattern lines of a gitattributes file, in order (macro definitions skipped)."""
+    for lineno, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#") or line.startswith("[attr]"):
+            continue
+        if line.startswith('"') and '"' in line[1:]:
+            end = line.index('"', 1)
+            pattern, rest = line[1:end], line[end + 1:]
+        else:
+            pattern, _, rest = line.partition(" ") if " " in line else line.partition("\t")
+        attrs: Dict[str, str] = {}
+        for token in rest.split():
+            if token in MACROS:
+                attrs.update(MACROS[token])
+            elif token.startswith("-"):
+                attrs[token[1:]] = "unset"
+            elif token.startswith("!"):
+                attrs[token[1:]] = "unspecified"
+            elif "=" in token:
+                name, _, value = token.partition("=")
+                attrs[name] = value
+            else:
+                attrs[token] = "set"
+        yield AttributeLine(path, lineno, pattern, attrs, raw)
+
+
+def pattern_matches(pattern: str, relpath: str) -> bool:
+    """Roughly git's wildmatch for a path relative to the attributes file's directory."""
+    if "/" not in pattern.rstrip("/"):
+        return fnmatch.fnmatchcase(relpath.rsplit("/", 1)[-1], pattern)
+    pattern = pattern.lstrip("/")
+    return fnmatch.fnmatchcase(relpath, pattern) or (
+        pattern.startswith("**/") and fnmatch.fnmatchcase(relpath, pattern[3:]))
+
+
+def _newline(text: str) -> str:
+    return "\r\n" if "\r\n" in text else "\n"
+
+
+def _managed_blocks(lines: List[str]) -> List[int]:
+    """Indexes of our marker lines that are followed by an nbmerge attribute line."""
+    return [i for i, line in enumerate(lines[:-1])
+            if line.rstrip("\r\n") == ATTRIBUTE_MARKER and "merge=nbmerge" in lines[i + 1].split()]
+
+
+def plan_attributes(path: Path, line: str) -> Tuple[Optional[str], List[Change]]:
+    """The new text of path with our line in it (None: nothing to do), or AttributeConflictError."""
+    text = path.read_bytes().decode("utf-8") if path.is_file() else ""
+    wanted = dict(next(parse_attributes(line, path)).attrs)
+    lines = text.splitlines(keepends=True)
+    managed = {i + 1 for i in _managed_blocks(lines)}
+    for entry in parse_attributes(text, path):
+        if entry.lineno - 1 in managed or not pattern_matches(entry.pattern, "x.ipynb"):
+            continue
+        for name in ("merge", "filter"):
+            value = entry.attrs.get(name)
+            if name == "filter" and "filter" not in wanted:
+                continue
+            if value not in (None, "unset", "unspecified", "set", DRIVER):
+                raise AttributeConflictError(
+                    f"{path}:{entry.lineno}: `{entry.text.strip()}` already gives notebooks "
+                    f"{name}={value}; remove that line, then run nbmerge install again")
+        if entry.attrs.get("merge") == DRIVER and entry.attrs == wanted:
+            return None, [Change("kept", path, f"line {entry.lineno}: {entry.text.strip()}")]
+    newline = _newline(text)
+    if managed:
+        index = min(managed)
+        if lines[index].rstrip("\r\n") == line:
+            return None, [Change("unchanged", path, f"line {index + 1}: {line}")]
+        ending = lines[index][len(lines[index].rstrip("\r\n")):]
+        lines[index] = line + ending
+        return "".join(lines), [Change("updated", path, f"line {index + 1}: {line}")]
+    if text and not text.endswith("\n"):
+        # keep the file without a final newline, so uninstall can give back the same bytes
+        new = text + newline + ATTRIBUTE_MARKER + newline + line
+    else:
+        new = text + ATTRIBUTE_MARKER + newline + line + newline
+    lineno = new[:new.rindex(line)].count("\n") + 1
+    return new, [Change("added", path, f"line {lineno}: {line}")]
+
+
+def remove_attributes(text: str) -> str:
+    """text without the marker and line install added, byte for byte as before."""
+    lines = text.splitlines(keepends=True)
+    for i in reversed(_managed_blocks(lines)):
+        last = i + 2 == len(lines)
+        unterminated = last and not lines[i + 1].endswith("\n")
+        del lines[i:i + 2]
+        if unterminated and i > 0:
+            lines[i - 1] = lines[i - 1].rstrip("\r\n")
+    return "".join(lines)
+
+
+def _write_attributes(path: Path, text: Optional[str]) -> None:
+    """Write text to path; None or empty removes the file (install created it)."""
+    try:
+        if not text:
+            if path.exists():
+                path.unlink()
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "wb") as handle:
+            handle.write(text.encode("utf-8"))
+    except OSError as exc:
+        raise WriteError(f"{path}: cannot write attributes: {_reason(exc)}") from None
+
+
+# ---------------------------------------------------------------- install and uninstall
+
+
+def _snapshot(path: Path) -> Optional[bytes]:
+    return path.read_bytes() if path.is_file() else None
+
+
+def _restore(path: Path, data: Optional[bytes]) -> None:
+    try:
+        if data is None:
+            if path.is_file():
+                path.unlink()
+        else:
+            path.write_bytes(data)
+    except OSError:
+        pass
+
+
+def install(target: Target, settings: Mapping[str, str], line: str) -> List[Change]:
+    """Write settings and the attribute line; on any failure, put both files back as they were."""
+    wanted: Dict[str, Optional[str]] = {key: None for key in OUR_KEYS}
+    wanted.update(settings)
+    todo, changes = _config_changes(target.config, wanted)
+    changes = [c for c in changes if not (c.action == "unchanged" and wanted.get(c.what) is None)]
+    new_attributes, attr_changes = plan_attributes(target.attributes, line)
+    saved = _snapshot(target.config)
+    try:
+        _write_config(target.config, todo)
+        if new_attributes is not None:
+            _write_attributes(target.attributes, new_attributes)
+    except NbmergeError:
+        _restore(target.config, saved)
+        raise
+    return changes + attr_changes
+
+
+def uninstall(target: Target) -> List[Change]:
+    """Remove our config keys and the attribute lines install added; keep everything else."""
+    todo, changes = _config_changes(target.config, {key: None for key in OUR_KEYS})
+    text = target.attributes.read_bytes().decode("utf-8") if target.attributes.is_file() else None
+    new_text = remove_attributes(text) if text is not None else None
+    saved = _snapshot(target.config)
+    try:
+        _write_config(target.config, todo)
+        if text is not None and new_text != text:
+            _write_attributes(target.attributes, new_text)
+            changes.append(Change("removed", target.attributes, attribute_line().split(" ", 1)[0]
+                                  + " merge=nbmerge ... (and its comment)"))
+    except NbmergeError:
+        _restore(target.config, saved)
+        raise
+    if new_text:
+        for entry in parse_attributes(new_text, target.attributes):
+            if entry.attrs.get("merge") == DRIVER:
+                changes.append(Change("kept", target.attributes,
+                                      f"line {entry.lineno}: {entry.text.strip()} (not added by install)"))
+    return changes
+
+
+# ---------------------------------------------------------------- what git sees
+
+
+def check_attr(cwd: Path, path: str, names: Sequence[str] = ("merge", "diff", "filter")) -> Dict[str, str]:
+    """`git check-attr` for path (relative to cwd): {attribute: value or "unspecified"}."""
+    result = subprocess.run(["git", "check-attr", "-z", *names, "--", path], cwd=cwd,
+                            capture_output=True)
+    if result.returncode != 0:
+        return {}
+    fields = result.stdout.decode("utf-8", "replace").split("\0")
+    return {fields[i + 1]: fields[i + 2] for i in range(0, len(fields) - 2, 3)}
+
+
+# ---------------------------------------------------------------- status and doctor
+
+
+@dataclass
+class Status:
+    """What is configured at each scope and what git decides for one notebook path."""
+
+    repo: Optional[Repo]
+    probe: str
+    config: Dict[Scope, Dict[str, Tuple[str, Path]]]  # scope -> key -> (value, file)
+    attribute_lines: List[AttributeLine]  # lines naming nbmerge, in every file git reads
+    check: Dict[str, str]  # git check-attr for probe ({} outside a repository)
+
+    def effective(self, key: str) -> Optional[Tuple[str, Path]]:
+        """The value git uses for key: the repository's, else global, else system."""
+        for scope in (Scope.REPO, Scope.GLOBAL, Scope.SYSTEM):
+            if key in self.config.get(scope, {}):
+                return self.config[scope][key]
+        return None
+
+    @property
+    def active(self) -> bool:
+        """git will run nbmerge to merge the probe notebook."""
+        if self.repo is None:
+            return (any(l.attrs.get("merge") == DRIVER for l in self.attribute_lines)
+                    and self.effective("merge.nbmerge.driver") is not None)
+        return self.check.get("merge") == DRIVER and self.effective("merge.nbmerge.driver") is not None
+
+
+def config_files(scope: Scope, repo: Optional[Repo], env: Mapping[str, str]) -> List[Path]:
+    """Every file git reads for scope, lowest precedence first."""
+    if scope is Scope.GLOBAL:
+        return global_config_files(env)
+    if scope is Scope.SYSTEM:
+        return [] if env.get("GIT_CONFIG_NOSYSTEM") else [config_file(scope, None, env)]
+    return [config_file(scope, repo, env)] if repo else []
+
+
+def attribute_sources(repo: Optional[Repo], probe: str, env: Mapping[str, str]) -> List[Tuple[Path, str]]:
+    """(attributes file, probe relative to it) for every file git reads, lowest precedence first."""
+    sources = []
+    if not env.get("GIT_ATTR_NOSYSTEM"):
+        sources.append((_system_dir() / "gitattributes", probe))
+    sources.append((attributes_file(Scope.GLOBAL, repo, env), probe))
+    if repo is not None:
+        parts = probe.split("/")
+        for depth in range(len(parts)):
+            folder = repo.workdir.joinpath(*parts[:depth])
+            sources.append((folder / ".gitattributes", "/".join(parts[depth:])))
+        sources.append((repo.commondir / "info" / "attributes", probe))
+    return sources
+
+
+def status(cwd: Path, env: Mapping[str, str], probe: Optional[str] = None) -> Status:
+    """Read every scope's config and attributes, and ask git about a notebook path."""
+    try:
+        repo: Optional[Repo] = find_repository(cwd)
+    except (NotARepositoryError, BareRepositoryError):
+        repo = None
+    if repo is not None:
+        relative = os.path.relpath(cwd.resolve(), repo.workdir.resolve()).replace(os.sep, "/")
+        probe = probe or ("notebook.ipynb" if relative == "." else f"{relative}/notebook.ipynb")
+    probe = probe or "notebook.ipynb"
+    config = {}
+    for scope in Scope:
+        values: Dict[str, Tuple[str, Path]] = {}
+        for path, found in read_config_files(config_files(scope, repo, env), OUR_KEYS):
+            values.update({key: (value, path) for key, value in found.items()})
+        config[scope] = values
+    lines = []
+    for path, _ in attribute_sources(repo, probe, env):
+        if path.is_file():
+            text = path.read_bytes().decode("utf-8", "replace")
+            lines += [l for l in parse_attributes(text, path) if DRIVER in l.attrs.values()]
+    check = {}
+    if repo is not None:
+        check = check_attr(repo.workdir, probe)
+    return Status(repo, probe, config, lines, check)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """Something doctor noticed: a problem (git will not use nbmerge as meant) or a note."""
+
+    problem: bool
+    message: str
+
+
+TOOL_HINTS = {
+    "nbdime": "nbdime (`git-nbmergedriver config --disable`, `git-nbdiffdriver config --disable`)",
+    "nbdev": "nbdev (its `.gitconfig` include and `**/*.ipynb merge=nbdev-merge` line)",
+    "nbstripout": "nbstripout (`nbstripout --uninstall`)",
+    "jupytext": "jupytext",
+}
+
+
+def identify_tool(name: str, command: str = "") -> str:
+    """Which tool a driver name and command belong to, as far as can be told."""
+    text = f"{name} {command}".lower()
+    if name == DRIVER and "nbdime" not in text:
+        return "nbmerge"
+    for tool, marks in (("nbdime", ("nbdime", "git-nbmergedriver", "git-nbdiffdriver")),
+                        ("nbdev", ("nbdev",)), ("nbstripout", ("nbstripout",)),
+                        ("jupytext", ("jupytext",))):
+        if any(mark in text for mark in marks):
+            return tool
+    if name == "jupyternotebook":
+        return "nbdime or nbdev"
+    return "another tool"
+
+
+def _whose(origin: Optional[AttributeLine]) -> str:
+    return f"{origin.path}:{origin.lineno} (`{origin.text.strip()}`)" if origin else "an attributes file"
+
+
+def winning_line(repo: Optional[Repo], probe: str, env: Mapping[str, str], name: str) -> Optional[AttributeLine]:
+    """The attribute line that decides name for probe: the last match in the last file."""
+    found = None
+    for path, relative in attribute_sources(repo, probe, env):
+        if not path.is_file():
+            continue
+        for entry in parse_attributes(path.read_bytes().decode("utf-8", "replace"), path):
+            if name in entry.attrs and pattern_matches(entry.pattern, relative):
+                found = entry
+    return found
+
+
+def _command_findings(key: str, command: str, where: Path) -> List[Finding]:
+    """A configured command whose program is gone, or whose python cannot import nbmerge."""
+    try:
+        argv = shlex.split(command)
+    except ValueError:
+        return [Finding(True, f"{key} in {where} is not a valid shell command: {command}")]
+    if not argv:
+        return [Finding(True, f"{key} in {where} is empty")]
+    program = argv[0]
+    found = program if os.sep in program or "/" in program else shutil.which(program)
+    if not found or not os.access(found, os.X_OK):
+        return [Finding(True, f"{key} in {where} runs {program}, which no longer exists; "
+                              "run `nbmerge install` again from the environment you use")]
+    if argv[1:3] == ["-m", "nbmerge"]:
+        probe = subprocess.run([found, "-c", "import nbmerge.cli"], capture_output=True)
+        if probe.returncode != 0:
+            return [Finding(True, f"{key} in {where} runs {program}, which cannot import nbmerge; "
+                                  "run `nbmerge install` again from the environment you use")]
+    elif program.endswith("nbmerge"):
+        return foreign_nbmerge([os.path.dirname(found)], why=f"{key} in {where} runs it by name")
+    return []
+
+
+def foreign_nbmerge(path_dirs: Sequence[str], why: str = "typing `nbmerge` runs it") -> List[Finding]:
+    """An `nbmerge` program on PATH that is not this one (nbdime ships one)."""
+    for folder in path_dirs:
+        candidate = Path(folder or ".") / "nbmerge"
+        if not candidate.is_file() or not os.access(candidate, os.X_OK):
+            continue
+        try:
+            head = candidate.read_bytes()[:65536]
+        except OSError:
+            continue
+        if b"nbdime" in head:
+            return [Finding(True, f"{candidate} is nbdime's nbmerge, not this one ({why}); "
+                                  "nbmerge's git drivers run `python -m nbmerge`, which is unaffected")]
+        return []  # the first nbmerge on PATH is ours, or a shim we cannot see through
+    return []
+
+
+def doctor(cwd: Path, env: Mapping[str, str], version: Tuple[int, ...], probe: Optional[str] = None) -> List[Finding]:
+    """Explain why git may not merge or diff notebooks with nbmerge, problems first."""
+    state = status(cwd, env, probe)
+    findings: List[Finding] = []
+    repo = state.repo
+    for name, section in (("merge", "merge"), ("diff", "diff")):
+        value = state.check.get(name) if repo else None
+        if repo is None:
+            continue
+        origin = winning_line(repo, state.probe, env, name)
+        if value == DRIVER:
+            key = f"{section}.nbmerge.driver" if name == "merge" else f"{section}.nbmerge.textconv"
+            if state.effective(key) is None and not (name == "diff" and state.effective("diff.nbmerge.command")):
+                findings.append(Finding(True, f"{_whose(origin)} sets {name}=nbmerge but no scope sets "
+                                              f"{key}: git silently uses its line {name}; run `nbmerge install`"))
+        elif value in (None, "unspecified", "set", "unset"):
+            if name == "merge" or state.check.get("merge") == DRIVER:
+                shown = {"unset": f"-{name} (binary)", "set": f"its built-in {name}"}.get(value or "", "no driver")
+                findings.append(Finding(name == "merge", f"{state.probe}: git uses {shown} for {name}"
+                                        + (f", from {_whose(origin)}" if origin else "")
+                                        + "; run `nbmerge install`"))
+        else:
+            command = _other_command(repo, env, section, value)
+            tool = identify_tool(value, command)
+            hint = TOOL_HINTS.get(tool, tool)
+            findings.append(Finding(True, f"{state.probe}: {name}={value} from {_whose(origin)} wins, so "
+                                          f"git uses {hint} for notebooks, not nbmerge; remove that line"))
+    for scope, values in state.config.items():
+        for key, (command, where) in values.items():
+            if key.endswith((".driver", ".textconv", ".command", ".clean", ".process")):
+                findings += _command_findings(key, command, where)
+        driver = values.get("merge.nbmerge.driver")
+        if driver and not all(p in driver[0].split() for p in ("%O", "%A", "%B")):
+            findings.append(Finding(True, f"merge.nbmerge.driver in {driver[1]} does not pass %O %A %B"))
+    findings += foreign_nbmerge(env.get("PATH", "").split(os.pathsep))
+    if repo is not None and state.check.get("merge") == DRIVER:
+        origin = winning_line(repo, state.probe, env, "merge")
+        shared = repo.workdir / ".gitattributes"
+        if origin is not None and not origin.path.name == ".gitattributes" and _tracked(repo, ".gitattributes"):
+            findings.append(Finding(False, f"merge=nbmerge comes only from {origin.path}, which is not "
+                                           f"shared; teammates get it once {shared} has the lines of "
+                                           "gitattributes.example"))
+    if version < LABELS_GIT:
+        findings.append(Finding(False, f"git {'.'.join(map(str, version))}: conflict labels are "
+                                       "'ours'/'theirs'; git 2.44 passes branch names (%S %X %Y)"))
+    style = read_config_value([p for s in (Scope.SYSTEM, Scope.GLOBAL, Scope.REPO)
+                               for p in config_files(s, repo, env)], "merge.conflictStyle")
+    if style and style.lower() == "zdiff3" and version < ZDIFF3_GIT:
+        findings.append(Finding(True, "merge.conflictStyle=zdiff3 needs git 2.35 or newer"))
+    if env.get("GIT_CONFIG_NOSYSTEM") and state.config.get(Scope.SYSTEM):
+        findings.append(Finding(False, "GIT_CONFIG_NOSYSTEM is set: git ignores the system-wide install"))
+    return sorted(findings, key=lambda f: not f.problem)
+
+
+def _other_command(repo: Repo, env: Mapping[str, str], section: str, name: str) -> str:
+    keys = [f"{section}.{name}.driver", f"{section}.{name}.command", f"{section}.{name}.textconv"]
+    files = [p for s in (Scope.SYSTEM, Scope.GLOBAL, Scope.REPO) for p in config_files(s, repo, env)]
+    return " ".join(filter(None, (read_config_value(files, key) for key in keys)))
+
+
+def _tracked(repo: Repo, path: str) -> bool:
+    result = subprocess.run(["git", "ls-files", "--error-unmatch", "--", path], cwd=repo.workdir,
+                            capture_output=True)
+    return result.returncode == 0
