@@ -1,0 +1,209 @@
+"""`[tool.nbmerge]` in pyproject.toml: one table read by clean, check, the filter and the merge driver.
+
+  find_config(start)              -> the pyproject.toml that has the table, from start upwards
+  load_settings(start=None)       -> Settings: every key's value and where it came from
+  clean_options(settings)         -> CleanOptions for clean, check and the filter
+  merge_option_fields(settings)   -> keyword arguments for MergeOptions (the merge driver)
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Dict, Mapping, Optional, Tuple
+
+from .clean import KEPT_BY_DEFAULT, CleanOptions
+from .errors import NbmergeError
+from .policy import VOLATILE_CELL_METADATA, VOLATILE_NOTEBOOK_METADATA
+
+DEFAULT_SOURCE = "default"
+
+
+class ConfigError(NbmergeError):
+    """The [tool.nbmerge] table could not be read or holds a bad key or value."""
+
+    def __init__(self, path, problem: str):
+        super().__init__(f"{path}: {problem}")
+        self.path = path
+        self.problem = problem
+
+
+@dataclass(frozen=True)
+class Key:
+    """One setting: its name in the table, default, type and one line of help."""
+
+    name: str
+    default: Any
+    kind: type  # bool, str or tuple (a list of strings)
+    help: str
+
+
+KEYS: Tuple[Key, ...] = (
+    Key("strip-outputs", True, bool,
+        "remove outputs of code cells (the merge driver strips them only when this is set here)"),
+    Key("strip-execution-count", True, bool, "reset execution counts"),
+    Key("keep-output-tag", "keep_output", str, "cells with this tag keep their outputs (\"\": none)"),
+    Key("keep-notebook-metadata", tuple(sorted(KEPT_BY_DEFAULT)), tuple,
+        "volatile notebook metadata keys that clean keeps all the same"),
+    Key("keep-cell-metadata", (), tuple, "volatile cell metadata keys that clean keeps"),
+    Key("extra-notebook-metadata", (), tuple, "more notebook metadata keys to treat as volatile"),
+    Key("extra-cell-metadata", (), tuple, "more cell metadata keys to treat as volatile"),
+    Key("schema", True, bool, "check validates notebooks against the nbformat schema"),
+    Key("exclude", (), tuple, "glob patterns of paths skipped when walking directories"),
+)
+KEYS_BY_NAME = {key.name: key for key in KEYS}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Effective settings: each key's value, and where that value came from."""
+
+    values: Mapping[str, Any]
+    sources: Mapping[str, str]
+    path: Optional[Path] = None
+
+    def __getitem__(self, name: str) -> Any:
+        return self.values[name]
+
+    def is_set(self, name: str) -> bool:
+        """Whether the value came from a file or the command line rather than the default."""
+        return self.sources[name] != DEFAULT_SOURCE
+
+    def override(self, source: str = "command line", **values: Any) -> "Settings":
+        """A copy with values (keyword names use _ for -) taken from source; None means unset."""
+        new_values, new_sources = dict(self.values), dict(self.sources)
+        for attr, value in values.items():
+            if value is None:
+                continue
+            name = attr.replace("_", "-")
+            new_values[name] = _coerce(KEYS_BY_NAME[name], value, source)
+            new_sources[name] = source
+        return Settings(new_values, new_sources, self.path)
+
+
+def default_settings() -> Settings:
+    """Settings with no file: every key at its default."""
+    return Settings({key.name: key.default for key in KEYS}, {key.name: DEFAULT_SOURCE for key in KEYS})
+
+
+def find_config(start: Optional[Path] = None) -> Optional[Path]:
+    """The nearest pyproject.toml with a [tool.nbmerge] table, from start up to the git root."""
+    directory = Path(start if start is not None else os.getcwd()).resolve()
+    for folder in (directory, *directory.parents):
+        candidate = folder / "pyproject.toml"
+        if candidate.is_file() and _table_from(candidate) is not None:
+            return candidate
+        if (folder / ".git").exists():
+            break  # a table above the repository belongs to some other project
+    return None
+
+
+def load_settings(start: Optional[Path] = None, path: Optional[Path] = None) -> Settings:
+    """Defaults overlaid with the [tool.nbmerge] table found from start (or read from path)."""
+    settings = default_settings()
+    path = path if path is not None else find_config(start)
+    if path is None:
+        return settings
+    table = _table_from(Path(path))
+    if table is None:
+        raise ConfigError(path, "no [tool.nbmerge] table")
+    unknown = sorted(set(table) - set(KEYS_BY_NAME))
+    if unknown:
+        raise ConfigError(path, f"unknown key {unknown[0]!r} in [tool.nbmerge] "
+                                f"(known: {', '.join(KEYS_BY_NAME)})")
+    values, sources = dict(settings.values), dict(settings.sources)
+    for name, value in table.items():
+        values[name] = _coerce(KEYS_BY_NAME[name], value, path)
+        sources[name] = str(path)
+    return Settings(values, sources, Path(path))
+
+
+def _coerce(key: Key, value: Any, where) -> Any:
+    if key.kind is tuple:
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(where, f"{key.name} must be a list of strings, not {value!r}")
+        return tuple(value)
+    if not isinstance(value, key.kind):
+        raise ConfigError(where, f"{key.name} must be a {key.kind.__name__}, not {value!r}")
+    return value
+
+
+def _table_from(path: Path) -> Optional[Dict[str, Any]]:
+    """The [tool.nbmerge] table of a pyproject.toml, or None when it has none."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(path, getattr(exc, "strerror", None) or str(exc)) from None
+    # Most pyproject files never mention us: skip the TOML parser (and its import) for them.
+    if "nbmerge" not in text:
+        return None
+    data = _parse_toml(text, path)
+    table = data.get("tool", {}).get("nbmerge") if isinstance(data.get("tool"), dict) else None
+    if table is None:
+        return None
+    if not isinstance(table, dict):
+        raise ConfigError(path, "tool.nbmerge must be a table")
+    return table
+
+
+def _parse_toml(text: str, path: Path) -> Dict[str, Any]:
+    try:
+        import tomllib  # Python 3.11+
+    except ImportError:  # pragma: no cover - depends on the interpreter
+        try:
+            import tomli as tomllib
+        except ImportError:
+            raise ConfigError(path, "reading [tool.nbmerge] needs Python 3.11 or the tomli package "
+                                    "(pip install tomli)") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(path, f"invalid TOML: {exc}") from None
+
+
+def clean_options(settings: Settings) -> CleanOptions:
+    """The rules clean, check and the filter apply, from the effective settings."""
+    return CleanOptions(
+        strip_outputs=settings["strip-outputs"],
+        strip_execution_count=settings["strip-execution-count"],
+        keep_output_tag=settings["keep-output-tag"],
+        volatile_notebook_metadata=(VOLATILE_NOTEBOOK_METADATA | set(settings["extra-notebook-metadata"]))
+        - set(settings["keep-notebook-metadata"]),
+        volatile_cell_metadata=(VOLATILE_CELL_METADATA | set(settings["extra-cell-metadata"]))
+        - set(settings["keep-cell-metadata"]),
+    )
+
+
+def merge_option_fields(settings: Settings) -> Dict[str, Any]:
+    """MergeOptions fields the table sets: extra volatile keys, and strip_outputs if set there.
+
+    The keep-* lists are not used: keeping a key in the committed file does not make a
+    conflict in it matter more. strip-outputs defaults to True for clean, but a merge only
+    drops outputs when someone asked for it explicitly.
+    """
+    fields: Dict[str, Any] = {
+        "volatile_notebook_metadata": VOLATILE_NOTEBOOK_METADATA | set(settings["extra-notebook-metadata"]),
+        "volatile_cell_metadata": VOLATILE_CELL_METADATA | set(settings["extra-cell-metadata"]),
+    }
+    if settings.is_set("strip-outputs"):
+        fields["strip_outputs"] = settings["strip-outputs"]
+    return fields
+
+
+def describe(settings: Settings):
+    """Yield one line per key: `name = value  # source`, as `nbmerge config` prints them."""
+    width = max(len(key.name) for key in KEYS)
+    for key in KEYS:
+        value = _toml_value(settings[key.name])
+        yield f"{key.name:<{width}} = {value:<24} # {settings.sources[key.name]}"
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, tuple):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
