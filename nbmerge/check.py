@@ -1,0 +1,300 @@
+"""Checking notebook files: the clean rules, plus what clean cannot fix for you: conflict
+markers and recorded conflicts, broken ids, broken JSON, notebooks the nbformat schema rejects.
+
+  check_bytes(data, path, options, schema=True) -> findings for one file's content
+  check_file(path, options, schema=True)        -> the same, reading the file (UnreadableFile)
+  check_files(paths, options, ...)              -> (path, findings or error) for many, in parallel
+  find_notebooks(paths, exclude)                -> the .ipynb files under files and directories
+  conflict_blocks(text)                         -> source lines where marker blocks start
+  render_text / render_json / render_github     -> write findings to a stream
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import os
+import re
+from dataclasses import replace
+from typing import IO, Callable, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
+
+from .clean import CleanOptions, Finding, Rule, clean_notebook
+from .errors import NbmergeError, NotebookReadError
+from .notebook import cell_id, parse_notebook, source_text
+
+# Below this many files a process pool costs more to start than it saves.
+PARALLEL_THRESHOLD = 64
+
+
+class UnreadableFile(NbmergeError):
+    """A path could not be read at all (missing, a directory, no permission)."""
+
+    def __init__(self, path: str, problem: str):
+        super().__init__(f"{path}: {problem}")
+        self.path = path
+        self.problem = problem
+
+
+_GIT_MARKER = re.compile(r"^<{7,}(?: |$)", re.M)
+_CELL_KEY = re.compile(r'(?<!\\)"cell_type"\s*:')
+_JSON_POSITION = re.compile(r"at line (\d+) column")
+_SCHEMA_CELL = re.compile(r"cells\[(\d+)\]")
+
+
+def check_bytes(data: bytes, path: str, options: CleanOptions = CleanOptions(), *,
+                schema: bool = True) -> List[Finding]:
+    """All findings for one notebook's bytes, each carrying path and file line."""
+    try:
+        nb = parse_notebook(data, path)
+    except NotebookReadError as exc:
+        return [_unparseable(data, path, exc.problem)]
+    text = data.decode("utf-8-sig")
+    cleaned = clean_notebook(nb, options)
+    findings = list(cleaned.findings)
+    findings += _conflict_findings(nb)
+    findings += _duplicate_ids(nb)
+    if schema:
+        findings += _schema_findings(cleaned.notebook)
+    lines = cell_lines(text, len(nb["cells"]))
+    return [_place(f, path, text, lines) for f in findings]
+
+
+def check_file(path: str, options: CleanOptions = CleanOptions(), *, schema: bool = True) -> List[Finding]:
+    """Findings for the notebook at path; UnreadableFile when it cannot be read at all."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError as exc:
+        raise UnreadableFile(path, exc.strerror or str(exc)) from None
+    return check_bytes(data, path, options, schema=schema)
+
+
+Outcome = Tuple[str, Union[List[Finding], UnreadableFile]]
+
+
+def check_files(paths: Sequence[str], options: CleanOptions = CleanOptions(), *, schema: bool = True,
+                jobs: int = 0, progress: Optional[Callable[[int, int], None]] = None) -> Iterator[Outcome]:
+    """Check many files, in a process pool when there are enough; yield results in path order."""
+    jobs = jobs or (os.cpu_count() or 1)
+    if schema:
+        _validator(5)  # compile once here, so forked workers inherit it instead of each compiling
+    if jobs > 1 and len(paths) >= PARALLEL_THRESHOLD:
+        outcomes = _parallel(paths, options, schema, jobs)
+    else:
+        outcomes = (_check_one(path, options, schema) for path in paths)
+    for done, outcome in enumerate(outcomes, 1):
+        if progress is not None:
+            progress(done, len(paths))
+        yield outcome
+
+
+def _check_one(path: str, options: CleanOptions, schema: bool) -> Outcome:
+    try:
+        return path, check_file(path, options, schema=schema)
+    except UnreadableFile as exc:
+        return path, exc
+
+
+def _check_chunk(args) -> List[Outcome]:
+    paths, options, schema = args
+    return [_check_one(path, options, schema) for path in paths]
+
+
+def _parallel(paths: Sequence[str], options: CleanOptions, schema: bool, jobs: int) -> Iterator[Outcome]:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    # fork shares the imported validator; where fork is missing the pool still works, slower.
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
+    size = max(8, min(64, len(paths) // (jobs * 4)))
+    chunks = [(list(paths[i:i + size]), options, schema) for i in range(0, len(paths), size)]
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context(method)) as pool:
+        for outcomes in pool.map(_check_chunk, chunks):
+            yield from outcomes
+
+
+def _unparseable(data: bytes, path: str, problem: str) -> Finding:
+    text = data.decode("utf-8", errors="replace")
+    marker = _GIT_MARKER.search(text)
+    if marker and "\0" not in text:
+        line = text.count("\n", 0, marker.start()) + 1
+        return Finding(Rule.GIT_MARKERS, f"git left conflict markers in the file (line {line}); "
+                                         f"run `nbmerge fix {path}`", path=path, line=line)
+    position = _JSON_POSITION.search(problem)
+    return Finding(Rule.INVALID, problem, path=path, line=int(position.group(1)) if position else None)
+
+
+def conflict_blocks(text: str) -> List[int]:
+    """Lines (from 1) where a `<<<<<<<` … `=======` … `>>>>>>>` block starts in text."""
+    starts, open_at, size, seen_separator = [], None, 0, False
+    for number, line in enumerate(text.splitlines(), 1):
+        if open_at is None:
+            match = re.match(r"(<{7,})(?: |$)", line)
+            if match:
+                open_at, size, seen_separator = number, len(match.group(1)), False
+        elif line == "=" * size:
+            seen_separator = True
+        elif seen_separator and (line == ">" * size or line.startswith(">" * size + " ")):
+            starts.append(open_at)
+            open_at = None
+    return starts
+
+
+def _conflict_findings(nb: dict) -> Iterator[Finding]:
+    for index, cell in enumerate(nb["cells"]):
+        where = {"cell": index, "cell_id": cell_id(cell)}
+        starts = conflict_blocks(source_text(cell))
+        if starts:
+            many = f"{len(starts)} conflicts" if len(starts) > 1 else "a conflict"
+            yield Finding(Rule.CONFLICT_MARKERS, f"{many} left in the source (line {starts[0]} of the cell)",
+                          **where)
+        yield from _recorded(cell.get("metadata"), where)
+    yield from _recorded(nb.get("metadata"), {})
+
+
+def _recorded(metadata, where) -> Iterator[Finding]:
+    """Metadata conflicts the merge wrote down in metadata.nbmerge.conflicts."""
+    record = metadata.get("nbmerge") if isinstance(metadata, dict) else None
+    conflicts = record.get("conflicts") if isinstance(record, dict) else None
+    for conflict in conflicts if isinstance(conflicts, list) else []:
+        field = conflict.get("field", "?") if isinstance(conflict, dict) else "?"
+        yield Finding(Rule.RECORDED_CONFLICT, f"unresolved merge conflict in {field}", **where)
+
+
+def _duplicate_ids(nb: dict) -> Iterator[Finding]:
+    first = {}
+    for index, cell in enumerate(nb["cells"]):
+        value = cell_id(cell)
+        if value is None:
+            continue
+        if value in first:
+            yield Finding(Rule.DUPLICATE_ID, f"duplicate id (cell {first[value] + 1} has it too)",
+                          cell=index, cell_id=value)
+        else:
+            first[value] = index
+
+
+def _validator(minor: int):
+    """nbformat's compiled schema validator, imported only when a check needs it."""
+    from nbformat.validator import get_validator
+
+    return get_validator(version=4, version_minor=minor) or get_validator(version=4)
+
+
+def _schema_findings(nb: dict) -> List[Finding]:
+    minor = nb.get("nbformat_minor")
+    validator = _validator(minor if isinstance(minor, int) else 0)
+    try:
+        validator.validate(nb)
+    except Exception as exc:  # jsonschema's and fastjsonschema's errors share no base class
+        message = str(getattr(exc, "message", None) or exc).splitlines()[0]
+        path = list(getattr(exc, "absolute_path", None) or getattr(exc, "path", None) or ())
+        cell = None
+        if len(path) >= 2 and path[0] == "cells" and isinstance(path[1], int):
+            cell = path[1]
+        else:
+            match = _SCHEMA_CELL.search(message)
+            cell = int(match.group(1)) if match else None
+        cells = nb.get("cells", [])
+        ident = cell_id(cells[cell]) if cell is not None and cell < len(cells) else None
+        return [Finding(Rule.SCHEMA, f"not valid against the nbformat schema: {message}",
+                        cell=cell, cell_id=ident)]
+    return []
+
+
+def cell_lines(text: str, count: int) -> Optional[List[int]]:
+    """The file line of each cell's "cell_type" key, or None when the text does not say."""
+    matches = list(_CELL_KEY.finditer(text))
+    if len(matches) != count:
+        return None  # a "cell_type" key inside outputs or metadata: no reliable mapping
+    lines, line, at = [], 1, 0
+    for match in matches:
+        line += text.count("\n", at, match.start())
+        at = match.start()
+        lines.append(line)
+    return lines
+
+
+def _place(finding: Finding, path: str, text: str, lines: Optional[List[int]]) -> Finding:
+    line = 1
+    if finding.cell is not None and lines is not None:
+        line = lines[finding.cell]
+        if finding.rule is Rule.CONFLICT_MARKERS:
+            offset = _nth_line_offset(text, line)
+            marker = text.find("<<<<<<<", offset)
+            if marker >= 0:
+                line += text.count("\n", offset, marker)
+    return replace(finding, path=path, line=line)
+
+
+def _nth_line_offset(text: str, line: int) -> int:
+    offset = 0
+    for _ in range(line - 1):
+        offset = text.index("\n", offset) + 1
+    return offset
+
+
+def find_notebooks(paths: Iterable[str], exclude: Sequence[str] = ()) -> Iterator[str]:
+    """Files named as given, and *.ipynb under directories (skipping hidden ones and exclude)."""
+    for path in paths:
+        if not os.path.isdir(path):
+            if not _excluded(path, exclude):
+                yield path
+            continue
+        for root, dirs, files in os.walk(path):
+            dirs[:] = sorted(d for d in dirs if not d.startswith(".")
+                             and not _excluded(os.path.join(root, d), exclude))
+            for name in sorted(files):
+                full = os.path.join(root, name)
+                if name.endswith(".ipynb") and not _excluded(full, exclude):
+                    yield full
+
+
+def _excluded(path: str, patterns: Sequence[str]) -> bool:
+    normal = os.path.normpath(path).replace(os.sep, "/")
+    return any(fnmatch.fnmatch(normal, p) or fnmatch.fnmatch(os.path.basename(normal), p)
+               for p in patterns)
+
+
+def _where(finding: Finding) -> str:
+    if finding.cell is None:
+        return ""
+    return f"cell {finding.cell + 1}" + (f" ({finding.cell_id})" if finding.cell_id else "") + ": "
+
+
+def render_text(findings: Iterable[Finding], stream: IO[str]) -> None:
+    """`path:cell N (id): what`, one per line; cells are counted from 1 as you see them."""
+    for finding in findings:
+        where = _where(finding)
+        stream.write(f"{finding.path}:{where or ' '}{finding.message}\n")
+
+
+def render_github(findings: Iterable[Finding], stream: IO[str]) -> None:
+    """GitHub Actions workflow commands: `::error file=…,line=…,title=…::message`."""
+    for finding in findings:
+        props = f"file={_gh_property(finding.path)},line={finding.line or 1}," \
+                f"title={_gh_property('nbmerge ' + finding.rule.value)}"
+        stream.write(f"::error {props}::{_gh_data(_where(finding) + finding.message)}\n")
+
+
+def _gh_data(value: str) -> str:
+    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _gh_property(value: str) -> str:
+    return _gh_data(value).replace(":", "%3A").replace(",", "%2C")
+
+
+def finding_dict(finding: Finding) -> dict:
+    """A finding as plain JSON data (cell counted from 1, index from 0)."""
+    return {"path": finding.path, "line": finding.line, "rule": finding.rule.value,
+            "cell": None if finding.cell is None else finding.cell + 1, "index": finding.cell,
+            "id": finding.cell_id, "message": finding.message, "fixable": finding.fixable}
+
+
+def render_json(findings: Iterable[Finding], stream: IO[str], *, checked: int = 0,
+                errors: Sequence[str] = ()) -> None:
+    """One JSON document: {"checked": n, "findings": [...], "errors": [...]}."""
+    json.dump({"checked": checked, "findings": [finding_dict(f) for f in findings],
+               "errors": list(errors)}, stream, indent=1)
+    stream.write("\n")

@@ -1,0 +1,264 @@
+"""The `clean`, `check`, `filter`, `fix` and `config` commands: parse, call the library, report.
+
+Exit codes: 0 clean (or fixed), 1 findings (check) or conflicts left (fix), 2 usage errors
+and files that cannot be read or written.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections import Counter
+from typing import List
+
+import click
+
+from .errors import NbmergeError
+
+EXIT_FINDINGS = 1
+EXIT_TROUBLE = 2
+
+
+class Trouble(click.ClickException):
+    """An error that is the input's or the setup's fault: exit 2, one line."""
+
+    exit_code = EXIT_TROUBLE
+
+
+def rule_options(command):
+    """Options that override [tool.nbmerge] for one run."""
+    command = click.option("--keep-outputs", is_flag=True, default=None,
+                           help="Keep outputs (sets strip-outputs = false).")(command)
+    command = click.option("--keep-count", is_flag=True, default=None,
+                           help="Keep execution counts (sets strip-execution-count = false).")(command)
+    command = click.option("--keep-output-tag", metavar="TAG", default=None,
+                           help="Cells with this tag keep their outputs (default keep_output).")(command)
+    return command
+
+
+def _settings(keep_outputs=None, keep_count=None, keep_output_tag=None, **more):
+    from .config import ConfigError, load_settings
+
+    try:
+        return load_settings().override(
+            strip_outputs=False if keep_outputs else None,
+            strip_execution_count=False if keep_count else None,
+            keep_output_tag=keep_output_tag, **more)
+    except ConfigError as exc:
+        raise Trouble(str(exc)) from None
+
+
+def _notebooks(paths, settings) -> List[str]:
+    from .check import find_notebooks
+
+    return list(find_notebooks(paths, settings["exclude"]))
+
+
+@click.command("clean")
+@click.argument("paths", nargs=-1, required=True, metavar="PATH...")
+@rule_options
+@click.option("-q", "--quiet", is_flag=True, help="Do not list the notebooks changed.")
+def clean_command(paths, quiet, **overrides):
+    """Strip outputs, execution counts and volatile metadata from notebooks, in place.
+
+    Directories are searched for *.ipynb; `-` reads standard input and writes standard
+    output. Cells tagged keep_output keep their outputs. Settings: [tool.nbmerge].
+
+    Example: nbmerge clean notebooks/ analysis.ipynb
+    """
+    from .clean import clean_notebook
+    from .config import clean_options
+    from .notebook import detect_format, parse_notebook, serialize_notebook, write_file_atomic
+
+    settings = _settings(**overrides)
+    options = clean_options(settings)
+    if paths == ("-",):
+        data = sys.stdin.buffer.read()
+        try:
+            nb = parse_notebook(data, "<stdin>")
+        except NbmergeError as exc:
+            raise Trouble(str(exc)) from None
+        cleaned = clean_notebook(nb, options)
+        sys.stdout.buffer.write(serialize_notebook(cleaned.notebook, detect_format(data, nb))
+                                if cleaned.changed else data)
+        return
+    trouble = False
+    for path in _notebooks(paths, settings):
+        try:
+            with open(path, "rb") as handle:
+                data = handle.read()
+            nb = parse_notebook(data, path)
+            cleaned = clean_notebook(nb, options)
+            if cleaned.changed:
+                write_file_atomic(path, serialize_notebook(cleaned.notebook, detect_format(data, nb)))
+        except NbmergeError as exc:
+            click.echo(f"error: {exc}", err=True)
+            trouble = True
+            continue
+        except OSError as exc:
+            click.echo(f"error: {path}: {exc.strerror or exc}", err=True)
+            trouble = True
+            continue
+        if cleaned.changed and not quiet:
+            counts = Counter(f.rule.value for f in cleaned.findings)
+            click.echo(f"{path}: cleaned ({', '.join(f'{r} x{n}' for r, n in counts.items())})", err=True)
+    if trouble:
+        sys.exit(EXIT_TROUBLE)
+
+
+@click.command("check")
+@click.argument("paths", nargs=-1, metavar="[PATH...]")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]), default=None,
+              help="Output format; github when GITHUB_ACTIONS=true, else text.")
+@click.option("--no-schema", is_flag=True, default=None, help="Skip the nbformat schema validation.")
+@click.option("-j", "--jobs", type=int, default=0, help="Worker processes (default: one per CPU).")
+@rule_options
+def check_command(paths, fmt, no_schema, jobs, **overrides):
+    """Report what clean would strip, conflicts left in cells, bad ids, broken JSON and schema errors.
+
+    Exit 0 when every notebook is clean, 1 when there are findings, 2 when a file cannot be
+    read. One finding per line: `path:cell N (id): what` (cells counted from 1).
+
+    Example: nbmerge check --format github .
+    """
+    from .check import check_files, render_github, render_json, render_text
+    from .config import clean_options
+
+    settings = _settings(**overrides, schema=False if no_schema else None)
+    fmt = fmt or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text")
+    notebooks = _notebooks(paths or (".",), settings)
+    progress = _progress if sys.stderr.isatty() and fmt != "github" and len(notebooks) > 50 else None
+    findings, errors = [], []
+    for path, outcome in check_files(notebooks, clean_options(settings), schema=settings["schema"],
+                                     jobs=jobs, progress=progress):
+        if isinstance(outcome, Exception):
+            errors.append(outcome)
+        else:
+            findings.extend(outcome)
+    if progress:
+        click.echo("\r\033[K", nl=False, err=True)
+    out = click.get_text_stream("stdout")
+    if fmt == "json":
+        render_json(findings, out, checked=len(notebooks), errors=[str(e) for e in errors])
+    elif fmt == "github":
+        render_github(findings, out)
+        for error in errors:
+            out.write(f"::error file={error.path}::{error.problem}\n")
+    else:
+        render_text(findings, out)
+    for error in errors:
+        click.echo(f"error: {error}", err=True)
+    if findings or errors:
+        files = len({f.path for f in findings})
+        fixable = sum(f.fixable for f in findings)
+        click.echo(f"{len(findings)} finding{'s' * (len(findings) != 1)} in {files} of "
+                   f"{len(notebooks)} notebooks ({fixable} fixed by `nbmerge clean`)"
+                   + (f"; {len(errors)} unreadable" if errors else ""), err=True)
+    sys.exit(EXIT_TROUBLE if errors else EXIT_FINDINGS if findings else 0)
+
+
+def _progress(done: int, total: int) -> None:
+    if done == total or done % 25 == 0:
+        click.echo(f"\rchecked {done}/{total}", nl=False, err=True)
+
+
+@click.command("filter")
+@click.argument("path", required=False)
+@click.option("--process", is_flag=True,
+              help="Speak git's long-running filter protocol (filter.<driver>.process).")
+def filter_command(path, process):
+    """git clean filter: a notebook on standard input, the cleaned notebook on standard output.
+
+    Input that is not a notebook passes through unchanged (`nbmerge check` reports it).
+    `nbmerge install --filter` registers it; by hand:
+    git config filter.nbmerge.process "python -m nbmerge filter --process"
+
+    Example: nbmerge filter < analysis.ipynb > clean.ipynb
+    """
+    from .config import clean_options
+    from .filter import ProtocolError, clean_bytes, serve
+
+    options = clean_options(_settings())
+    if process:
+        try:
+            serve(sys.stdin.buffer, sys.stdout.buffer, options)
+        except ProtocolError as exc:
+            raise Trouble(f"filter protocol: {exc}") from None
+        return
+    data = sys.stdin.buffer.read()
+    sys.stdout.buffer.write(clean_bytes(data, path or "<stdin>", options))
+    sys.stdout.buffer.flush()
+
+
+@click.command("fix")
+@click.argument("notebook", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", type=click.Path(dir_okay=False),
+              help="Write the rebuilt notebook here instead of over NOTEBOOK.")
+def fix_command(notebook, output):
+    """Rebuild a notebook that git's text merge filled with <<<<<<< markers.
+
+    The marked-up JSON is split into ours, base and theirs, and merged cell by cell:
+    what can be resolved is, the rest becomes conflicts inside the cells concerned.
+    Exit 0 when no conflicts remain, 1 when some do, 2 when the file cannot be rebuilt.
+
+    Example: nbmerge fix analysis.ipynb && git add analysis.ipynb
+    """
+    from .config import merge_option_fields
+    from .fix import FixError, NothingToFix, fix_text
+    from .notebook import serialize_notebook, write_file_atomic
+
+    fields = merge_option_fields(_settings())
+    try:
+        with open(notebook, "rb") as handle:
+            data = handle.read()
+    except OSError as exc:
+        raise Trouble(f"{notebook}: {exc.strerror or exc}") from None
+    try:
+        fixed = fix_text(data, notebook, fields)
+    except NothingToFix as exc:
+        click.echo(f"{exc}; nothing to fix", err=True)
+        return
+    except FixError as exc:
+        raise Trouble(str(exc)) from None
+    target = output or notebook
+    try:
+        write_file_atomic(target, serialize_notebook(fixed.notebook, fixed.format))
+    except OSError as exc:
+        raise Trouble(f"{target}: {exc.strerror or exc}") from None
+    for note in fixed.notes:
+        click.echo(f"{notebook}: note: {note}", err=True)
+    left = len(fixed.conflicts)
+    plural = "s" * (fixed.hunks != 1)
+    if left:
+        click.echo(f"{target}: rebuilt from {fixed.hunks} git conflict{plural}; {left} conflict"
+                   f"{'s' * (left != 1)} left inside cells (see `nbmerge check {target}`)", err=True)
+        sys.exit(EXIT_FINDINGS)
+    click.echo(f"{target}: rebuilt from {fixed.hunks} git conflict{plural}; no conflicts left", err=True)
+
+
+@click.command("config")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+def config_command(fmt):
+    """Print the effective [tool.nbmerge] settings and where each one came from.
+
+    The table is read from the nearest pyproject.toml that has one, from the current
+    directory up to the repository root; unknown keys are an error.
+
+    Example: nbmerge config
+    """
+    import json
+
+    from .config import KEYS, describe
+
+    settings = _settings()
+    if fmt == "json":
+        click.echo(json.dumps({"path": str(settings.path) if settings.path else None,
+                               "settings": {k.name: {"value": list(settings[k.name]) if isinstance(
+                                   settings[k.name], tuple) else settings[k.name],
+                                   "source": settings.sources[k.name], "help": k.help} for k in KEYS}},
+                              indent=1))
+        return
+    where = settings.path or "none found (no pyproject.toml with [tool.nbmerge] from here up)"
+    click.echo(f"# [tool.nbmerge] from: {where}")
+    for line in describe(settings):
+        click.echo(line)
