@@ -1,0 +1,372 @@
+"""Two notebooks diffed into plain data: which cells were added, removed, moved or modified, and how.
+
+  diff_notebooks(old, new, options)  -> NotebookDiff (cells in reading order, metadata, hidden)
+  field_changes(old, new, path)      -> FieldChange for each dotted path whose value differs
+  line_hunks(old, new, context)      -> unified-diff hunks between two lists of lines
+  DiffOptions                        -> what to show: outputs, metadata, volatile fields
+
+Pure: no printing, no click, no environment. Rendering lives in render_diff.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+from enum import Enum
+from typing import Any, FrozenSet, Iterator, List, Optional, Sequence, Tuple, Union
+
+from .align import longest_increasing, match_cells
+from .notebook import cell_id, source_text
+from .policy import VOLATILE_CELL_METADATA, VOLATILE_NOTEBOOK_METADATA
+from .textconv import compact, output_lines
+
+PathPart = Union[str, int]
+# Cell keys compared one by one below; any other key is compared whole as a field.
+_CELL_PARTS = ("cell_type", "source", "outputs", "execution_count", "metadata", "attachments")
+
+
+class CellChange(str, Enum):
+    """What happened to a cell between the two versions."""
+
+    ADDED = "added"
+    REMOVED = "removed"
+    MODIFIED = "modified"  # content changed (it may also have moved: see CellDiff.moved)
+    MOVED = "moved"  # moved, content unchanged
+
+
+class FieldOp(str, Enum):
+    """What happened at one dotted path of metadata (or another field)."""
+
+    ADDED = "added"
+    REMOVED = "removed"
+    CHANGED = "changed"
+
+
+@dataclass(frozen=True)
+class DiffOptions:
+    """What a diff shows; volatile fields (execution counts, timings, kernel info) are off by default."""
+
+    outputs: bool = True
+    metadata: bool = True
+    volatile: bool = False
+    context: int = 3
+    volatile_notebook_metadata: FrozenSet[str] = VOLATILE_NOTEBOOK_METADATA
+    volatile_cell_metadata: FrozenSet[str] = VOLATILE_CELL_METADATA
+
+
+@dataclass(frozen=True)
+class Hunk:
+    """A unified-diff hunk: 1-based starts, counts, and lines prefixed with ' ', '-' or '+'."""
+
+    old_start: int
+    old_count: int
+    new_start: int
+    new_count: int
+    lines: Tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One value that differs, at a path from the cell (or notebook) root: ('metadata', 'tags')."""
+
+    path: Tuple[PathPart, ...]
+    op: FieldOp
+    old: Any = None
+    new: Any = None
+
+    @property
+    def dotted(self) -> str:
+        """The path as text: `metadata.tags`, `metadata.a[0]`, `metadata["a.b"]`."""
+        return dotted_path(self.path)
+
+
+@dataclass(frozen=True)
+class CellDiff:
+    """One changed cell: where it stands in each version, and what changed in it."""
+
+    change: CellChange
+    old_index: Optional[int]  # 0-based; None for an added cell
+    new_index: Optional[int]  # 0-based; None for a removed cell
+    cell_type: str
+    cell_id: Optional[str]
+    first_line: str
+    moved: bool = False
+    source: Tuple[Hunk, ...] = ()
+    outputs: Tuple[Hunk, ...] = ()  # over the outputs' text view (see textconv.output_lines)
+    fields: Tuple[FieldChange, ...] = ()  # metadata, cell_type, attachments, other keys
+
+
+@dataclass(frozen=True)
+class Hidden:
+    """Changes the options left out, counted, so that a diff never looks empty when it is not."""
+
+    execution_counts: int = 0  # cells whose execution count alone changed
+    cell_metadata: int = 0  # cells with metadata changes not shown (volatile, or metadata off)
+    outputs: int = 0  # cells with output changes not shown (outputs off)
+    notebook_metadata: Tuple[str, ...] = ()  # top-level metadata keys changed but not shown
+
+    def __bool__(self) -> bool:
+        return bool(self.execution_counts or self.cell_metadata or self.outputs or self.notebook_metadata)
+
+
+@dataclass(frozen=True)
+class DiffStat:
+    """Counts for --stat: cells added, removed, modified, moved; notebook fields changed."""
+
+    added: int
+    removed: int
+    modified: int
+    moved: int
+    metadata: int
+
+
+@dataclass(frozen=True)
+class NotebookDiff:
+    """The whole diff: changed cells in reading order, notebook-level changes, what was hidden."""
+
+    cells: Tuple[CellDiff, ...]
+    metadata: Tuple[FieldChange, ...]
+    hidden: Hidden
+    old_cell_count: int
+    new_cell_count: int
+
+    @property
+    def identical(self) -> bool:
+        """True when nothing shown differs (hidden changes may remain)."""
+        return not self.cells and not self.metadata
+
+    @property
+    def stat(self) -> DiffStat:
+        changes = [c.change for c in self.cells]
+        return DiffStat(added=changes.count(CellChange.ADDED), removed=changes.count(CellChange.REMOVED),
+                        modified=changes.count(CellChange.MODIFIED),
+                        moved=sum(1 for c in self.cells if c.moved), metadata=len(self.metadata))
+
+
+def dotted_path(path: Sequence[PathPart]) -> str:
+    """A path as dotted text.
+
+    >>> dotted_path(("metadata", "tags", 0)), dotted_path(("metadata", "a.b"))
+    ('metadata.tags[0]', 'metadata["a.b"]')
+    """
+    text = ""
+    for part in path:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        elif part.isidentifier() or (part and all(ch.isalnum() or ch in "_-" for ch in part)):
+            text += f".{part}" if text else part
+        else:
+            text += '["' + part.replace("\\", "\\\\").replace('"', '\\"') + '"]'
+    return text
+
+
+def field_changes(old: Any, new: Any, path: Tuple[PathPart, ...] = ()) -> Iterator[FieldChange]:
+    """Differences between two JSON values as dotted paths; dicts recurse, lists compare whole.
+
+    Lists are shown old → new as a whole: `tags: ["a"] → ["a", "b"]` reads better than
+    index-by-index edits, and metadata lists are short.
+    """
+    if isinstance(old, dict) and isinstance(new, dict):
+        for key in sorted(old.keys() | new.keys(), key=str):
+            if key not in new:
+                yield FieldChange(path + (key,), FieldOp.REMOVED, old=old[key])
+            elif key not in old:
+                yield FieldChange(path + (key,), FieldOp.ADDED, new=new[key])
+            elif old[key] != new[key]:
+                yield from field_changes(old[key], new[key], path + (key,))
+    elif old != new or type(old) is not type(new):
+        yield FieldChange(path, FieldOp.CHANGED, old=old, new=new)
+
+
+def _range_start(start: int, count: int) -> int:
+    # Unified-diff convention: an empty range names the line before it.
+    return start + 1 if count else start
+
+
+def line_hunks(old: Sequence[str], new: Sequence[str], context: int = 3) -> Tuple[Hunk, ...]:
+    """Unified-diff hunks turning old lines into new lines."""
+    if list(old) == list(new):
+        return ()
+    if not old or not new:
+        lines = tuple("+" + line for line in new) if new else tuple("-" + line for line in old)
+        return (Hunk(_range_start(0, len(old)), len(old), _range_start(0, len(new)), len(new), lines),)
+    hunks = []
+    matcher = SequenceMatcher(None, old, new, autojunk=False)
+    for group in matcher.get_grouped_opcodes(context):
+        lines: List[str] = []
+        for tag, i1, i2, j1, j2 in group:
+            if tag == "equal":
+                lines.extend(" " + line for line in old[i1:i2])
+                continue
+            lines.extend("-" + line for line in old[i1:i2])
+            lines.extend("+" + line for line in new[j1:j2])
+        i1, i2, j1, j2 = group[0][1], group[-1][2], group[0][3], group[-1][4]
+        hunks.append(Hunk(_range_start(i1, i2 - i1), i2 - i1, _range_start(j1, j2 - j1), j2 - j1,
+                          tuple(lines)))
+    return tuple(hunks)
+
+
+def source_lines(cell: dict) -> List[str]:
+    """A cell's source split into lines; a final newline shows as an empty last line."""
+    text = source_text(cell)
+    return text.split("\n") if text else []
+
+
+def first_line(cell: dict, limit: int = 60) -> str:
+    """The first non-blank source line, shortened: what a reader recognises a cell by."""
+    for line in source_text(cell).split("\n"):
+        line = line.strip()
+        if line:
+            return line if len(line) <= limit else line[:limit - 1] + "…"
+    return ""
+
+
+def outputs_lines(cell: dict, *, volatile: bool) -> List[str]:
+    """The text view of all of a cell's outputs, one list of lines."""
+    return [line for output in cell.get("outputs") or () for line in
+            output_lines(output, execution_count=volatile)]
+
+
+def _summarise_attachments(value: Any) -> Any:
+    # Attachments are base64 blobs: compare and show them by size and hash.
+    if not isinstance(value, dict):
+        return value
+    return {name: compact(bundle) if not isinstance(bundle, dict) else
+            {mime: compact(data) for mime, data in bundle.items()} for name, bundle in value.items()}
+
+
+class _HiddenCounter:
+    def __init__(self) -> None:
+        self.execution_counts = self.cell_metadata = self.outputs = 0
+
+
+def _cell_fields(old: dict, new: dict, options: DiffOptions, hidden: _HiddenCounter) -> List[FieldChange]:
+    fields: List[FieldChange] = []
+    if old.get("cell_type") != new.get("cell_type"):
+        fields.append(FieldChange(("cell_type",), FieldOp.CHANGED, old.get("cell_type"), new.get("cell_type")))
+    if old.get("execution_count") != new.get("execution_count"):
+        if options.volatile:
+            fields.extend(field_changes(old.get("execution_count"), new.get("execution_count"),
+                                        ("execution_count",)))
+        else:
+            hidden.execution_counts += 1
+    old_meta, new_meta = old.get("metadata") or {}, new.get("metadata") or {}
+    if old_meta != new_meta:
+        if not options.metadata:
+            hidden.cell_metadata += 1
+        else:
+            shown = list(field_changes(old_meta, new_meta, ("metadata",)))
+            if not options.volatile:
+                kept = [c for c in shown if c.path[1] not in options.volatile_cell_metadata]
+                if len(kept) < len(shown):
+                    hidden.cell_metadata += 1
+                shown = kept
+            fields.extend(shown)
+    if old.get("attachments") != new.get("attachments"):
+        fields.extend(field_changes(_summarise_attachments(old.get("attachments")),
+                                    _summarise_attachments(new.get("attachments")), ("attachments",)))
+    for key in sorted((old.keys() | new.keys()) - set(_CELL_PARTS), key=str):
+        if old.get(key) != new.get(key):
+            fields.extend(field_changes({key: old[key]} if key in old else {},
+                                        {key: new[key]} if key in new else {}))
+    return fields
+
+
+def _compare_cells(old: dict, new: dict, old_index: int, new_index: int, moved: bool,
+                   options: DiffOptions, hidden: _HiddenCounter) -> Optional[CellDiff]:
+    if old == new and not moved:
+        return None  # the common case, and the cheap one: identical dicts
+    source: Tuple[Hunk, ...] = ()
+    if source_text(old) != source_text(new):
+        source = line_hunks(source_lines(old), source_lines(new), options.context)
+    outputs: Tuple[Hunk, ...] = ()
+    if old.get("outputs") != new.get("outputs"):
+        if options.outputs:
+            outputs = line_hunks(outputs_lines(old, volatile=options.volatile),
+                                 outputs_lines(new, volatile=options.volatile), options.context)
+        else:
+            hidden.outputs += 1
+    fields = _cell_fields(old, new, options, hidden)
+    if source or outputs or fields:
+        change = CellChange.MODIFIED
+    elif moved:
+        change = CellChange.MOVED
+    else:
+        return None
+    return CellDiff(change, old_index, new_index, new.get("cell_type", "?"), cell_id(new) or cell_id(old),
+                    first_line(new), moved=moved, source=source, outputs=outputs, fields=tuple(fields))
+
+
+def _whole_cell(cell: dict, index: int, added: bool, options: DiffOptions) -> CellDiff:
+    """An added or removed cell: all of its source and outputs as one-sided hunks."""
+    empty: List[str] = []
+    lines = source_lines(cell)
+    outs = outputs_lines(cell, volatile=options.volatile) if options.outputs else empty
+    meta = cell.get("metadata") or {}
+    if not options.volatile:
+        meta = {k: v for k, v in meta.items() if k not in options.volatile_cell_metadata}
+    fields = ()
+    if options.metadata and meta:
+        fields = tuple(field_changes({}, meta, ("metadata",)) if added else field_changes(meta, {}, ("metadata",)))
+    return CellDiff(
+        CellChange.ADDED if added else CellChange.REMOVED,
+        None if added else index, index if added else None,
+        cell.get("cell_type", "?"), cell_id(cell), first_line(cell),
+        source=line_hunks(empty, lines) if added else line_hunks(lines, empty),
+        outputs=line_hunks(empty, outs) if added else line_hunks(outs, empty),
+        fields=fields)
+
+
+def _notebook_fields(old: dict, new: dict, options: DiffOptions) -> Tuple[List[FieldChange], Tuple[str, ...]]:
+    shown: List[FieldChange] = []
+    hidden_keys: List[str] = []
+    old_meta, new_meta = old.get("metadata") or {}, new.get("metadata") or {}
+    for key in sorted(old_meta.keys() | new_meta.keys()):
+        if old_meta.get(key, KeyError) == new_meta.get(key, KeyError):
+            continue
+        if not options.metadata or (not options.volatile and key in options.volatile_notebook_metadata):
+            hidden_keys.append(key)
+            continue
+        shown.extend(field_changes({key: old_meta[key]} if key in old_meta else {},
+                                   {key: new_meta[key]} if key in new_meta else {}, ("metadata",)))
+    for key in sorted((old.keys() | new.keys()) - {"cells", "metadata"}, key=str):
+        if old.get(key) != new.get(key):
+            shown.extend(field_changes({key: old[key]} if key in old else {},
+                                       {key: new[key]} if key in new else {}))
+    return shown, tuple(hidden_keys)
+
+
+def diff_notebooks(old: dict, new: dict, options: DiffOptions = DiffOptions()) -> NotebookDiff:
+    """Diff two parsed notebooks: old is the earlier version, new the later one."""
+    old_cells, new_cells = old.get("cells") or [], new.get("cells") or []
+    match = match_cells(old_cells, new_cells)
+    pairs = [(s, b) for s, b in enumerate(match) if b is not None]
+    in_order = {pairs[k][0] for k in longest_increasing([b for _, b in pairs])}
+    # For each new position, the old index of the next cell kept in order: removed cells
+    # before it are shown before it, so a replaced cell reads "removed, then added".
+    next_anchor = [len(old_cells)] * (len(new_cells) + 1)
+    for s in range(len(new_cells) - 1, -1, -1):
+        next_anchor[s] = match[s] if s in in_order else next_anchor[s + 1]
+    matched_old = {b for _, b in pairs}
+    removed = [b for b in range(len(old_cells)) if b not in matched_old]
+    hidden = _HiddenCounter()
+    cells: List[CellDiff] = []
+    r = 0
+    for s, cell in enumerate(new_cells):
+        b = match[s]
+        if b is None or s in in_order:
+            while r < len(removed) and removed[r] < next_anchor[s]:
+                cells.append(_whole_cell(old_cells[removed[r]], removed[r], False, options))
+                r += 1
+        if b is None:
+            cells.append(_whole_cell(cell, s, True, options))
+            continue
+        change = _compare_cells(old_cells[b], cell, b, s, s not in in_order, options, hidden)
+        if change is not None:
+            cells.append(change)
+    cells.extend(_whole_cell(old_cells[b], b, False, options) for b in removed[r:])
+    metadata, hidden_keys = _notebook_fields(old, new, options)
+    return NotebookDiff(
+        cells=tuple(cells), metadata=tuple(metadata),
+        hidden=Hidden(hidden.execution_counts, hidden.cell_metadata, hidden.outputs, hidden_keys),
+        old_cell_count=len(old_cells), new_cell_count=len(new_cells))
