@@ -28,3 +28,9 @@ def build_cli(commands, load):
         """
 
     return cli
+
+
+class UnreadableInput(click.ClickException):
+    """An input could not be read as a notebook, or an output not written: exit 2."""
+
+    exit_code = 2

@@ -10,6 +10,7 @@ import click
 from .driver import EXIT_CONFLICTS, describe_conflicts, merge_bytes, run_merge_driver
 from .errors import NotebookReadError
 from .notebook import read_file, source_text, write_file_atomic
+from .cli_group import UnreadableInput
 from .policy import ConflictStyle, Labels, MergeOptions, Strategy
 
 
@@ -42,12 +43,12 @@ def merge_command(base, ours, theirs, output, conflict_style, strategy, strip_ou
         merged = merge_bytes(read_file(base), read_file(ours), read_file(theirs), options,
                              names=(base, ours, theirs))
     except NotebookReadError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise UnreadableInput(str(exc)) from None
     if output:
         try:
             write_file_atomic(output, merged.data)
         except OSError as exc:
-            raise click.ClickException(f"{output}: cannot write: {exc.strerror}") from None
+            raise UnreadableInput(f"{output}: cannot write: {exc.strerror}") from None
     else:
         sys.stdout.buffer.write(merged.data)
         sys.stdout.flush()

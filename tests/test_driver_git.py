@@ -1,0 +1,123 @@
+"""The merge driver as git runs it: real repositories, real `git merge`, the driver in .git/config."""
+
+import json
+import shutil
+
+import pytest
+
+from conftest import FIXTURES, assert_valid_notebook, configure_driver, load_json, run_git
+from nbmerge.notebook import source_text
+
+CASE = FIXTURES / "merge"
+
+
+def start_repo(repo, base_file, name="analysis.ipynb"):
+    configure_driver(repo)
+    shutil.copy(base_file, repo / name)
+    run_git(repo, "add", ".")
+    run_git(repo, "commit", "-q", "-m", "base")
+    return repo / name
+
+
+def branch_commits(repo, path, ours_file, theirs_file):
+    """feature gets theirs, main gets ours; returns to main."""
+    run_git(repo, "checkout", "-q", "-b", "feature")
+    shutil.copy(theirs_file, path)
+    run_git(repo, "commit", "-q", "-am", "theirs")
+    run_git(repo, "checkout", "-q", "main")
+    shutil.copy(ours_file, path)
+    run_git(repo, "commit", "-q", "-am", "ours")
+
+
+def sources(path):
+    return [source_text(c) for c in load_json(path)["cells"]]
+
+
+def test_clean_merge_through_git(git_repo):
+    case = CASE / "disjoint_cell_edits"
+    path = start_repo(git_repo, case / "base.ipynb")
+    branch_commits(git_repo, path, case / "ours.ipynb", case / "theirs.ipynb")
+    result = run_git(git_repo, "merge", "--no-edit", "feature", check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert path.read_bytes() == (case / "expected.ipynb").read_bytes()
+    assert run_git(git_repo, "status", "--porcelain").stdout == ""
+
+
+def test_conflict_stays_inside_one_cell(git_repo):
+    case = CASE / "same_line_conflict"
+    path = start_repo(git_repo, case / "base.ipynb")
+    branch_commits(git_repo, path, case / "ours.ipynb", case / "theirs.ipynb")
+    result = run_git(git_repo, "merge", "--no-edit", "feature", check=False)
+    assert result.returncode == 1
+    assert "CONFLICT" in result.stdout and "analysis.ipynb" in result.stdout
+    assert "UU analysis.ipynb" in run_git(git_repo, "status", "--porcelain").stdout
+    nb = assert_valid_notebook(path)
+    marked = [s for s in sources(path) if "<<<<<<<" in s]
+    assert len(marked) == 1
+    assert "describe(include='all')" in marked[0] and "percentiles=[0.9]" in marked[0]
+    assert "Load the sales data" in source_text(nb["cells"][0]), "the clean edit is merged too"
+
+
+def test_repository_conflict_style_and_marker_size(git_repo):
+    case = CASE / "same_line_conflict"
+    path = start_repo(git_repo, case / "base.ipynb")
+    run_git(git_repo, "config", "merge.conflictStyle", "diff3")
+    (git_repo / ".gitattributes").write_text("*.ipynb merge=nbmerge conflict-marker-size=10\n")
+    run_git(git_repo, "commit", "-q", "-am", "attributes")
+    branch_commits(git_repo, path, case / "ours.ipynb", case / "theirs.ipynb")
+    run_git(git_repo, "merge", "--no-edit", "feature", check=False)
+    marked = [s for s in sources(path) if "<<<<<<<" in s][0]
+    assert "<<<<<<<<<< ours\n" in marked and "|||||||||| base\nstats = df.describe()\n" in marked
+    assert "==========\n" in marked and ">>>>>>>>>> theirs" in marked
+
+
+def test_unreadable_side_falls_back_to_a_line_merge(git_repo):
+    """Theirs is broken JSON: git reports a conflict and both sides' text is in the file."""
+    case = CASE / "same_line_conflict"
+    path = start_repo(git_repo, case / "base.ipynb")
+    run_git(git_repo, "checkout", "-q", "-b", "feature")
+    broken = (case / "theirs.ipynb").read_text().replace('"cells": [', '"cells": [[', 1)
+    path.write_text(broken)
+    run_git(git_repo, "commit", "-q", "-am", "broken theirs")
+    run_git(git_repo, "checkout", "-q", "main")
+    shutil.copy(case / "ours.ipynb", path)
+    run_git(git_repo, "commit", "-q", "-am", "ours")
+    result = run_git(git_repo, "merge", "--no-edit", "feature", check=False)
+    assert result.returncode == 1
+    assert "analysis.ipynb (theirs): invalid JSON" in result.stderr
+    assert "Traceback" not in result.stderr
+    text = path.read_text()
+    assert "<<<<<<< ours" in text and "describe(include='all')" in text and "percentiles=[0.9]" in text
+
+
+def test_both_sides_add_the_same_notebook(git_repo):
+    """add/add: git passes an empty base; shared cells merge, differing lines conflict."""
+    case = CASE / "add_add_empty_base"
+    configure_driver(git_repo)
+    (git_repo / "README").write_text("x\n")
+    run_git(git_repo, "add", ".")
+    run_git(git_repo, "commit", "-q", "-m", "start")
+    path = git_repo / "analysis.ipynb"
+    run_git(git_repo, "checkout", "-q", "-b", "feature")
+    shutil.copy(case / "theirs.ipynb", path)
+    run_git(git_repo, "add", ".")
+    run_git(git_repo, "commit", "-q", "-m", "theirs adds")
+    run_git(git_repo, "checkout", "-q", "main")
+    shutil.copy(case / "ours.ipynb", path)
+    run_git(git_repo, "add", ".")
+    run_git(git_repo, "commit", "-q", "-m", "ours adds")
+    result = run_git(git_repo, "merge", "--no-edit", "feature", check=False)
+    assert result.returncode == 1
+    assert path.read_bytes() == (case / "expected.ipynb").read_bytes()
+
+
+@pytest.mark.parametrize("strategy,kept", [("ours", "include='all'"), ("theirs", "percentiles=[0.9]")])
+def test_strategy_from_environment(git_repo, monkeypatch, strategy, kept):
+    case = CASE / "same_line_conflict"
+    path = start_repo(git_repo, case / "base.ipynb")
+    branch_commits(git_repo, path, case / "ours.ipynb", case / "theirs.ipynb")
+    monkeypatch.setenv("NBMERGE_STRATEGY", strategy)
+    result = run_git(git_repo, "merge", "--no-edit", "feature", check=False)
+    assert result.returncode == 0, result.stderr
+    text = "".join(sources(path))
+    assert kept in text and "<<<<<<<" not in text
