@@ -27,7 +27,8 @@ def scope_options(command):
 
 def _target(scope_name: Optional[str], attributes: Optional[str]) -> gc.Target:
     scope = gc.Scope(scope_name or gc.Scope.REPO.value)
-    repo = gc.find_repository(Path.cwd()) if scope is gc.Scope.REPO else None
+    repo = (gc.find_repository(Path.cwd(), os.environ.get("GIT_CEILING_DIRECTORIES", ""))
+            if scope is gc.Scope.REPO else None)
     attrs = Path(attributes).absolute() if attributes else gc.attributes_file(scope, repo, os.environ)
     return gc.Target(scope, gc.config_file(scope, repo, os.environ), attrs)
 

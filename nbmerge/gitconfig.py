@@ -31,8 +31,8 @@ from .errors import NbmergeError
 DRIVER = "nbmerge"  # the name in merge.<name>, diff.<name>, filter.<name> and the attributes
 OUR_SECTIONS = ("merge.nbmerge", "diff.nbmerge", "filter.nbmerge")
 OUR_KEYS = ("merge.nbmerge.name", "merge.nbmerge.driver", "diff.nbmerge.textconv",
-            "diff.nbmerge.command", "filter.nbmerge.clean", "filter.nbmerge.process",
-            "filter.nbmerge.required")
+            "diff.nbmerge.command", "filter.nbmerge.clean", "filter.nbmerge.smudge",
+            "filter.nbmerge.process", "filter.nbmerge.required")
 ATTRIBUTE_MARKER = "# nbmerge: merge and diff notebooks cell by cell (added by `nbmerge install`)"
 LABELS_GIT = (2, 44)  # %S %X %Y in merge drivers
 ZDIFF3_GIT = (2, 35)
@@ -92,11 +92,12 @@ class Change:
 # ---------------------------------------------------------------- discovery and scopes
 
 
-def find_repository(start: Path) -> Repo:
+def find_repository(start: Path, ceiling: str = "") -> Repo:
     """The repository containing start, found the way git finds it (pygit2)."""
     import pygit2
 
-    gitdir = pygit2.discover_repository(str(start))
+    args = (str(start), False, ceiling) if ceiling else (str(start),)
+    gitdir = pygit2.discover_repository(*args)
     if gitdir is None:
         raise NotARepositoryError(f"{start}: not inside a git repository "
                                   "(run inside one, or use --global)")
@@ -213,10 +214,9 @@ def default_filter_config(python_exe: str) -> Dict[str, str]:
         filter_config = None
     if filter_config is not None:
         return dict(filter_config(python_exe))
-    python = quote_interpreter(python_exe)
-    return {"filter.nbmerge.clean": f"{python} -m nbmerge filter --clean",
-            "filter.nbmerge.process": f"{python} -m nbmerge filter",
-            "filter.nbmerge.required": "true"}
+    command = f"{quote_interpreter(python_exe)} -m nbmerge filter"
+    return {"filter.nbmerge.clean": command, "filter.nbmerge.smudge": "cat",
+            "filter.nbmerge.process": f"{command} --process", "filter.nbmerge.required": "true"}
 
 
 def attribute_line(with_filter: bool = False) -> str:
@@ -301,6 +301,8 @@ def _write_config(path: Path, todo: Mapping[str, Optional[str]]) -> None:
     except (pygit2.GitError, OSError, KeyError) as exc:
         raise WriteError(f"{path}: cannot write git config: {_reason(exc)}") from None
     _drop_empty_sections(path)
+    if path.stat().st_size == 0:  # only our keys were there: install created the file
+        path.unlink()
 
 
 _SECTION = re.compile(r'^\s*\[\s*(merge|diff|filter)\s+"nbmerge"\s*\]\s*$', re.IGNORECASE)
@@ -577,7 +579,7 @@ def attribute_sources(repo: Optional[Repo], probe: str, env: Mapping[str, str]) 
 def status(cwd: Path, env: Mapping[str, str], probe: Optional[str] = None) -> Status:
     """Read every scope's config and attributes, and ask git about a notebook path."""
     try:
-        repo: Optional[Repo] = find_repository(cwd)
+        repo: Optional[Repo] = find_repository(cwd, env.get("GIT_CEILING_DIRECTORIES", ""))
     except (NotARepositoryError, BareRepositoryError):
         repo = None
     if repo is not None:
