@@ -187,19 +187,47 @@ def _schema_findings(nb: dict) -> List[Finding]:
     try:
         validator.validate(nb)
     except Exception as exc:  # jsonschema's and fastjsonschema's errors share no base class
-        message = str(getattr(exc, "message", None) or exc).splitlines()[0]
-        path = list(getattr(exc, "absolute_path", None) or getattr(exc, "path", None) or ())
-        cell = None
-        if len(path) >= 2 and path[0] == "cells" and isinstance(path[1], int):
-            cell = path[1]
-        else:
-            match = _SCHEMA_CELL.search(message)
-            cell = int(match.group(1)) if match else None
-        cells = nb.get("cells", [])
-        ident = cell_id(cells[cell]) if cell is not None and cell < len(cells) else None
-        return [Finding(Rule.SCHEMA, f"not valid against the nbformat schema: {message}",
-                        cell=cell, cell_id=ident)]
+        return [_schema_finding(validator, nb, exc)]
     return []
+
+
+def _schema_finding(validator, nb: dict, exc: Exception) -> Finding:
+    """Say where the schema fails: fastjsonschema stops at the cell, jsonschema goes deeper."""
+    error = exc
+    detailed = getattr(validator, "_default_validator", None)  # nbformat's jsonschema twin
+    if detailed is not None:
+        try:
+            from jsonschema.exceptions import best_match
+
+            error = _matching_branch(best_match(detailed.iter_errors(nb)) or exc)
+        except Exception:  # only a better message is at stake
+            error = exc
+    message = str(getattr(error, "message", None) or error).splitlines()[0]
+    if len(message) > 160:
+        message = message[:157] + "..."
+    path = list(getattr(error, "absolute_path", None) or ())
+    cell = None
+    if len(path) >= 2 and path[0] == "cells" and isinstance(path[1], int):
+        cell, path = path[1], path[2:]
+    else:
+        match = _SCHEMA_CELL.search(message)
+        cell = int(match.group(1)) if match else None
+    where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".")
+    cells = nb.get("cells", [])
+    ident = cell_id(cells[cell]) if cell is not None and cell < len(cells) else None
+    return Finding(Rule.SCHEMA, "not valid against the nbformat schema: "
+                   + (f"{where}: " if where else "") + message, cell=cell, cell_id=ident)
+
+
+def _matching_branch(error):
+    """For "not valid under any of the given schemas": the error of the one branch whose
+    cell_type / output_type fits, which names the real problem ("'outputs' was unexpected")."""
+    branches = {}
+    for sub in getattr(error, "context", None) or ():
+        branches.setdefault(sub.schema_path[0], []).append(sub)
+    fitting = [errors for errors in branches.values()
+               if not any(list(e.relative_path)[-1:] in (["cell_type"], ["output_type"]) for e in errors)]
+    return fitting[0][0] if len(fitting) == 1 else error
 
 
 def cell_lines(text: str, count: int) -> Optional[List[int]]:

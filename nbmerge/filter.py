@@ -31,7 +31,9 @@ def filter_config(python_exe: str, driver: str = DRIVER) -> Dict[str, str]:
     `smudge = cat`: with `required`, git refuses a checkout when a required filter has no
     smudge ("smudge filter nbmerge failed"), and notebooks need no smudging.
     """
-    command = f'"{python_exe}" -m nbmerge filter'
+    from .gitconfig import quote_interpreter  # the one quoting rule for commands git runs
+
+    command = f"{quote_interpreter(python_exe)} -m nbmerge filter"
     return {
         f"filter.{driver}.clean": command,
         f"filter.{driver}.smudge": "cat",
