@@ -79,8 +79,13 @@ def _highlight(text: str, spans: Sequence[Span], base: str, paint: _Paint) -> st
     return "".join(out)
 
 
+def _range(start: int, count: int) -> str:
+    # As git and difflib write it: a count of one is left out.
+    return str(start) if count == 1 else f"{start},{count}"
+
+
 def _hunk_lines(hunk: Hunk, paint: _Paint) -> Iterable[str]:
-    yield paint(f"@@ -{hunk.old_start},{hunk.old_count} +{hunk.new_start},{hunk.new_count} @@", CYAN)
+    yield paint(f"@@ -{_range(hunk.old_start, hunk.old_count)} +{_range(hunk.new_start, hunk.new_count)} @@", CYAN)
     lines = hunk.lines
     i = 0
     while i < len(lines):
@@ -133,8 +138,7 @@ def cell_heading(cell: CellDiff) -> str:
     elif cell.moved:
         what += f" from cell {cell.old_index + 1}"
     parts.append(what)
-    if cell.first_line:
-        parts.append(cell.first_line)
+    parts.append(cell.first_line or "(empty)")
     return " · ".join(parts)
 
 
@@ -149,7 +153,10 @@ def hidden_note(hidden: Hidden) -> str:
         parts.append(f"outputs changed in {_cells(hidden.outputs)}")
     if hidden.notebook_metadata:
         parts.append("notebook metadata changed: " + ", ".join(hidden.notebook_metadata))
-    return "hidden: " + "; ".join(parts) + " (--full shows them)" if parts else ""
+    if not parts:
+        return ""
+    volatile = hidden.execution_counts or hidden.cell_metadata or hidden.notebook_metadata
+    return "hidden: " + "; ".join(parts) + (" (--full shows volatile fields)" if volatile else "")
 
 
 def _cells(n: int) -> str:
