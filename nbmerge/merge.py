@@ -150,6 +150,12 @@ def _pick_outputs(origin: str, base: dict, ours: dict, theirs: dict, options: Me
 def merge_cell(base: Optional[dict], ours: dict, theirs: dict,
                options: MergeOptions) -> Tuple[dict, List[Tuple[ConflictKind, str, int]]]:
     """Merge one cell present on both sides (base None: added on both); return it and its conflicts."""
+    if base is not None and not options.strip_outputs:
+        # Most cells changed on one side at most; whole-dict equality is cheap and exact.
+        if ours == theirs or theirs == base:
+            return dict(ours), []
+        if ours == base:
+            return dict(theirs), []
     if base is None:
         base = {"cell_type": ours.get("cell_type"), "source": "", "metadata": {}, "outputs": []}
     conflicts: List[Tuple[ConflictKind, str, int]] = []

@@ -132,7 +132,7 @@ def _sorted_deep(value: Any, depth: int) -> bool:
 def serialize_notebook(nb: Notebook, fmt: FileFormat = JUPYTER_FORMAT) -> bytes:
     """Write a notebook the way Jupyter (or the file's own style) writes it."""
     text = json.dumps(nb, indent=fmt.indent if fmt.indent else None, sort_keys=fmt.sort_keys,
-                      ensure_ascii=fmt.ensure_ascii,
+                      ensure_ascii=fmt.ensure_ascii, check_circular=False,
                       separators=(",", ": ") if fmt.indent else (",", ":"))
     if fmt.final_newline:
         text += "\n"
