@@ -34,6 +34,8 @@ OUR_KEYS = ("merge.nbmerge.name", "merge.nbmerge.driver", "diff.nbmerge.textconv
             "diff.nbmerge.command", "filter.nbmerge.clean", "filter.nbmerge.smudge",
             "filter.nbmerge.process", "filter.nbmerge.required")
 ATTRIBUTE_MARKER = "# nbmerge: merge and diff notebooks cell by cell (added by `nbmerge install`)"
+# on a file install created, so uninstall knows to delete the file rather than leave it empty
+CREATED_MARKER = ATTRIBUTE_MARKER[:-1] + ", which created this file)"
 LABELS_GIT = (2, 44)  # %S %X %Y in merge drivers
 ZDIFF3_GIT = (2, 35)
 
@@ -379,6 +381,16 @@ def pattern_matches(pattern: str, relpath: str) -> bool:
         pattern.startswith("**/") and fnmatch.fnmatchcase(relpath, pattern[3:]))
 
 
+def read_attributes_text(path: Path) -> str:
+    """An attributes file's text, or WriteError naming it (install cannot update it)."""
+    try:
+        return path.read_bytes().decode("utf-8")
+    except OSError as exc:
+        raise WriteError(f"{path}: cannot update attributes: {_reason(exc)}") from None
+    except UnicodeDecodeError:
+        raise WriteError(f"{path}: cannot update attributes: not UTF-8 text") from None
+
+
 def _newline(text: str) -> str:
     return "\r\n" if "\r\n" in text else "\n"
 
@@ -386,12 +398,14 @@ def _newline(text: str) -> str:
 def _managed_blocks(lines: List[str]) -> List[int]:
     """Indexes of our marker lines that are followed by an nbmerge attribute line."""
     return [i for i, line in enumerate(lines[:-1])
-            if line.rstrip("\r\n") == ATTRIBUTE_MARKER and "merge=nbmerge" in lines[i + 1].split()]
+            if line.rstrip("\r\n") in (ATTRIBUTE_MARKER, CREATED_MARKER)
+            and "merge=nbmerge" in lines[i + 1].split()]
 
 
 def plan_attributes(path: Path, line: str) -> Tuple[Optional[str], List[Change]]:
     """The new text of path with our line in it (None: nothing to do), or AttributeConflictError."""
-    text = path.read_bytes().decode("utf-8") if path.is_file() else ""
+    exists = path.exists()
+    text = read_attributes_text(path) if exists else ""
     wanted = dict(next(parse_attributes(line, path)).attrs)
     lines = text.splitlines(keepends=True)
     managed = {i + 1 for i in _managed_blocks(lines)}
@@ -420,27 +434,29 @@ def plan_attributes(path: Path, line: str) -> Tuple[Optional[str], List[Change]]
         # keep the file without a final newline, so uninstall can give back the same bytes
         new = text + newline + ATTRIBUTE_MARKER + newline + line
     else:
-        new = text + ATTRIBUTE_MARKER + newline + line + newline
+        new = text + (ATTRIBUTE_MARKER if exists else CREATED_MARKER) + newline + line + newline
     lineno = new[:new.rindex(line)].count("\n") + 1
     return new, [Change("added", path, f"line {lineno}: {line}")]
 
 
-def remove_attributes(text: str) -> str:
-    """text without the marker and line install added, byte for byte as before."""
+def remove_attributes(text: str) -> Optional[str]:
+    """text without the marker and line install added, byte for byte as before (None: no file)."""
     lines = text.splitlines(keepends=True)
-    for i in reversed(_managed_blocks(lines)):
+    blocks = _managed_blocks(lines)
+    created = any(lines[i].rstrip("\r\n") == CREATED_MARKER for i in blocks)
+    for i in reversed(blocks):
         last = i + 2 == len(lines)
         unterminated = last and not lines[i + 1].endswith("\n")
         del lines[i:i + 2]
         if unterminated and i > 0:
             lines[i - 1] = lines[i - 1].rstrip("\r\n")
-    return "".join(lines)
+    return None if created and not lines else "".join(lines)
 
 
 def _write_attributes(path: Path, text: Optional[str]) -> None:
-    """Write text to path; None or empty removes the file (install created it)."""
+    """Write text to path; None removes the file (install created it)."""
     try:
-        if not text:
+        if text is None:
             if path.exists():
                 path.unlink()
             return
@@ -448,7 +464,7 @@ def _write_attributes(path: Path, text: Optional[str]) -> None:
         with open(path, "wb") as handle:
             handle.write(text.encode("utf-8"))
     except OSError as exc:
-        raise WriteError(f"{path}: cannot write attributes: {_reason(exc)}") from None
+        raise WriteError(f"{path}: cannot update attributes: {_reason(exc)}") from None
 
 
 # ---------------------------------------------------------------- install and uninstall
@@ -490,12 +506,12 @@ def install(target: Target, settings: Mapping[str, str], line: str) -> List[Chan
 def uninstall(target: Target) -> List[Change]:
     """Remove our config keys and the attribute lines install added; keep everything else."""
     todo, changes = _config_changes(target.config, {key: None for key in OUR_KEYS})
-    text = target.attributes.read_bytes().decode("utf-8") if target.attributes.is_file() else None
-    new_text = remove_attributes(text) if text is not None else None
+    text = read_attributes_text(target.attributes) if target.attributes.exists() else None
+    new_text = remove_attributes(text) if text is not None else ""
     saved = _snapshot(target.config)
     try:
         _write_config(target.config, todo)
-        if text is not None and new_text != text:
+        if text is not None and (new_text is None or new_text != text):
             _write_attributes(target.attributes, new_text)
             changes.append(Change("removed", target.attributes, attribute_line().split(" ", 1)[0]
                                   + " merge=nbmerge ... (and its comment)"))
