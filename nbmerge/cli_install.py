@@ -72,6 +72,10 @@ def install_command(scope, attributes, with_filter, rich_diff):
         state = gc.status(Path.cwd(), os.environ)
         if state.active:
             click.echo(f"active: git merges and diffs {state.probe} with nbmerge")
+            if target.attributes.name == ".gitattributes" and any(
+                    c.where == target.attributes and c.action in ("added", "updated") for c in changes):
+                click.echo(f"commit {target.attributes.name} so teammates get the same line "
+                           "(they run `nbmerge install` once)")
         else:
             origin = gc.winning_line(state.repo, state.probe, os.environ, "merge")
             where = f" ({origin.path}:{origin.lineno} wins)" if origin else ""
