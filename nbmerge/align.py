@@ -15,16 +15,17 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections import defaultdict, deque
 from difflib import SequenceMatcher
-from typing import Dict, List, Optional, Sequence, Tuple
-
 from .notebook import cell_id, source_text
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing costs start-up time; annotations are never evaluated
+    from typing import Dict, List, Optional, Sequence, Tuple
+    CellKey = Tuple[str, str]
 
 SIMILAR_IN_PLACE = 0.5  # two cells at the same place are one edited cell from here up
 SIMILAR_MOVED = 0.7  # a cell found elsewhere must be closer to count as moved and edited
 LOOKAHEAD = 8  # how far to look past a cell that matches nothing in place
 COMMON_LINE_LIMIT = 8  # a line in more cells than this says nothing about identity
-
-CellKey = Tuple[str, str]
 
 
 def cell_key(cell: dict) -> CellKey:
@@ -38,8 +39,8 @@ def longest_increasing(values: Sequence[int]) -> List[int]:
     >>> longest_increasing([3, 1, 2, 5, 4])
     [1, 2, 4]
     """
-    tails: List[int] = []  # tails[k]: value ending the best run of length k+1
-    tail_pos: List[int] = []
+    tails = []  # tails[k]: value ending the best run of length k+1
+    tail_pos = []
     previous = [-1] * len(values)
     for pos, value in enumerate(values):
         k = bisect_left(tails, value)
@@ -50,7 +51,7 @@ def longest_increasing(values: Sequence[int]) -> List[int]:
             tails[k] = value
             tail_pos[k] = pos
         previous[pos] = tail_pos[k - 1] if k else -1
-    run: List[int] = []
+    run = []
     pos = tail_pos[-1] if tail_pos else -1
     while pos != -1:
         run.append(pos)
@@ -81,7 +82,7 @@ def _usable_ids(cells: Sequence[dict]) -> bool:
 
 def match_cells(base: Sequence[dict], side: Sequence[dict]) -> List[Optional[int]]:
     """For each cell of side, the index of the base cell it is, or None if it is new."""
-    match: List[Optional[int]] = [None] * len(side)
+    match = [None] * len(side)
     taken = [False] * len(base)
 
     def pair(s: int, b: int) -> None:
@@ -111,7 +112,7 @@ def match_cells(base: Sequence[dict], side: Sequence[dict]) -> List[Optional[int
 
 def _match_unique_identical(base_keys, side_keys, match, taken, pair) -> None:
     """Pair cells whose content occurs exactly once in each version, wherever they stand."""
-    counts: Dict[CellKey, List[int]] = defaultdict(lambda: [0, 0, -1])
+    counts = defaultdict(lambda: [0, 0, -1])
     for b, key in enumerate(base_keys):
         if not taken[b]:
             entry = counts[key]
@@ -152,7 +153,7 @@ def _match_in_gaps(base, side, base_keys, side_keys, match, taken, pair, *, simi
 
 
 def _pair_identical_in_order(gap_s, gap_b, side_keys, base_keys, pair) -> None:
-    waiting: Dict[CellKey, deque] = defaultdict(deque)
+    waiting = defaultdict(deque)
     for b in gap_b:
         waiting[base_keys[b]].append(b)
     floor = -1
@@ -197,13 +198,13 @@ def _match_moved_and_edited(base_keys, side_keys, match, taken, pair) -> None:
     left_s = [s for s in range(len(side_keys)) if match[s] is None]
     if not left_b or not left_s:
         return
-    by_line: Dict[str, List[int]] = defaultdict(list)
+    by_line = defaultdict(list)
     for b in left_b:
         for line in set(base_keys[b][1].splitlines()):
             if line.strip():
                 by_line[line.strip()].append(b)
     for s in left_s:
-        votes: Dict[int, int] = defaultdict(int)
+        votes = defaultdict(int)
         for line in set(side_keys[s][1].splitlines()):
             holders = by_line.get(line.strip())
             if holders and len(holders) <= COMMON_LINE_LIMIT:

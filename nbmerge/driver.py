@@ -12,12 +12,9 @@ notebook (a plain line merge was written instead, or ours was left as it was).
 
 from __future__ import annotations
 
-import argparse
 import os
-import subprocess
 import sys
-from dataclasses import dataclass, replace
-from typing import List, Optional
+from collections import namedtuple
 
 from .errors import NbmergeError, NotebookReadError
 from .merge import MergeResult, merge_notebooks
@@ -30,12 +27,10 @@ EXIT_CLEAN, EXIT_CONFLICTS, EXIT_UNREADABLE = 0, 1, 2
 STRATEGY_ENV = "NBMERGE_STRATEGY"
 
 
-@dataclass
-class FileMerge:
-    """What merging three files produced: the bytes to write and the merge behind them."""
+class FileMerge(namedtuple("FileMerge", "data result")):
+    """What merging three files produced: the bytes to write and the MergeResult behind them."""
 
-    data: bytes
-    result: MergeResult
+    __slots__ = ()
 
 
 def merge_bytes(base: bytes, ours: bytes, theirs: bytes, options: MergeOptions, *,
@@ -48,7 +43,7 @@ def merge_bytes(base: bytes, ours: bytes, theirs: bytes, options: MergeOptions, 
     return FileMerge(serialize_notebook(result.notebook, detect_format(ours, ours_nb)), result)
 
 
-def text_fallback(base: bytes, ours: bytes, theirs: bytes, options: MergeOptions) -> Optional[bytes]:
+def text_fallback(base: bytes, ours: bytes, theirs: bytes, options: MergeOptions) -> "bytes | None":
     """A plain line merge with markers, so nothing is lost; None for binary input."""
     if any(b"\x00" in data for data in (base, ours, theirs)):
         return None
@@ -63,6 +58,8 @@ def text_fallback(base: bytes, ours: bytes, theirs: bytes, options: MergeOptions
 
 def _git_conflict_style() -> ConflictStyle:
     """merge.conflictStyle of the repository git is merging in (the driver's cwd)."""
+    import subprocess  # only a conflict needs it; it costs start-up time
+
     try:
         out = subprocess.run(["git", "config", "--get", "merge.conflictStyle"],
                              capture_output=True, text=True, timeout=10).stdout
@@ -71,31 +68,70 @@ def _git_conflict_style() -> ConflictStyle:
     return parse_conflict_style(out)
 
 
-def _driver_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="nbmerge merge-driver",
-        description="git merge driver for notebooks: merges %%O %%A %%B and writes the result over %%A.")
-    parser.add_argument("base", help="%%O: the common ancestor's version")
-    parser.add_argument("ours", help="%%A: our version; the result is written here")
-    parser.add_argument("theirs", help="%%B: their version")
-    parser.add_argument("marker_size", nargs="?", type=int, default=7, help="%%L: conflict marker size")
-    parser.add_argument("path", nargs="?", default=None, help="%%P: the notebook's path in the repository")
-    parser.add_argument("--strategy", choices=[s.value for s in Strategy], default=None,
-                        help=f"resolve conflicting hunks (default: ${STRATEGY_ENV} or markers)")
-    parser.add_argument("--conflict-style", choices=[s.value for s in ConflictStyle], default=None,
-                        help="default: the repository's merge.conflictStyle")
-    parser.add_argument("--label-ours", default=None, help="%%X on git >= 2.44")
-    parser.add_argument("--label-base", default=None, help="%%S on git >= 2.44")
-    parser.add_argument("--label-theirs", default=None, help="%%Y on git >= 2.44")
-    parser.add_argument("--strip-outputs", action="store_true", help="write the merge with no outputs")
-    return parser
+DRIVER_USAGE = f"""usage: nbmerge merge-driver BASE OURS THEIRS [MARKER_SIZE [PATH]] [options]
+
+git merge driver for notebooks: git passes %O %A %B %L %P; the result is written over OURS (%A).
+Exit 0 clean, 1 conflicts left inside cells, 2 an input was not a readable notebook.
+
+options:
+  --strategy markers|ours|theirs|union   resolve conflicting hunks (default: ${STRATEGY_ENV} or markers)
+  --conflict-style merge|diff3|zdiff3    default: the repository's merge.conflictStyle
+  --label-ours X, --label-base X, --label-theirs X
+                                         marker labels (git >= 2.44 passes %X %S %Y)
+  --strip-outputs                        write the merge with no outputs
+"""
+
+_VALUED = {"--strategy", "--conflict-style", "--label-ours", "--label-base", "--label-theirs"}
 
 
-def run_merge_driver(argv: List[str]) -> int:
+class UsageError(NbmergeError):
+    """The driver's command line is not what git (or the user) should pass."""
+
+
+def parse_driver_args(argv: "list[str]") -> dict:
+    """git's fixed argv plus a few --options; argparse alone would cost start-up time."""
+    positional, options = [], {}
+    args = iter(argv)
+    for arg in args:
+        name, eq, value = arg.partition("=")
+        if name in _VALUED:
+            if not eq:
+                value = next(args, None)
+                if value is None:
+                    raise UsageError(f"{name} needs a value")
+            options[name[2:].replace("-", "_")] = value
+        elif arg == "--strip-outputs":
+            options["strip_outputs"] = True
+        elif arg.startswith("--") and arg != "--":
+            raise UsageError(f"unknown option {arg}")
+        else:
+            positional.append(arg)
+    if not 3 <= len(positional) <= 5:
+        raise UsageError("expected BASE OURS THEIRS [MARKER_SIZE [PATH]]")
+    options.update(zip(("base", "ours", "theirs"), positional))
+    options["marker_size"] = positional[3] if len(positional) > 3 else "7"
+    options["path"] = positional[4] if len(positional) > 4 else None
+    if not options["marker_size"].isdigit() or int(options["marker_size"]) < 1:
+        raise UsageError(f"marker size must be a positive number, not {options['marker_size']!r}")
+    for key, choices in (("strategy", Strategy), ("conflict_style", ConflictStyle)):
+        if key in options and options[key] not in {c.value for c in choices}:
+            raise UsageError(f"--{key.replace('_', '-')} must be one of "
+                             f"{', '.join(c.value for c in choices)}")
+    return options
+
+
+def run_merge_driver(argv: "list[str]") -> int:
     """git's merge-driver contract; returns the exit code, never raises for bad input."""
-    args = _driver_parser().parse_args(argv)
-    name = args.path or args.ours
-    strategy_name = args.strategy or os.environ.get(STRATEGY_ENV) or Strategy.MARKERS.value
+    if {"-h", "--help"} & set(argv):
+        print(DRIVER_USAGE, end="")
+        return EXIT_CLEAN
+    try:
+        args = parse_driver_args(argv)
+    except UsageError as exc:
+        print(f"nbmerge merge-driver: {exc}\n{DRIVER_USAGE.splitlines()[0]}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    name = args["path"] or args["ours"]
+    strategy_name = args.get("strategy") or os.environ.get(STRATEGY_ENV) or Strategy.MARKERS.value
     try:
         strategy = Strategy(strategy_name)
     except ValueError:
@@ -103,29 +139,30 @@ def run_merge_driver(argv: List[str]) -> int:
               f"{', '.join(s.value for s in Strategy)}", file=sys.stderr)
         return EXIT_UNREADABLE
     options = MergeOptions(
-        conflict_style=ConflictStyle(args.conflict_style or "merge"),
-        marker_size=args.marker_size if args.marker_size and args.marker_size > 0 else 7,
-        labels=Labels(ours=args.label_ours or "ours", base=args.label_base or "base",
-                      theirs=args.label_theirs or "theirs"),
-        strategy=strategy, strip_outputs=args.strip_outputs)
+        conflict_style=ConflictStyle(args.get("conflict_style", "merge")),
+        marker_size=int(args["marker_size"]),
+        labels=Labels(ours=args.get("label_ours") or "ours", base=args.get("label_base") or "base",
+                      theirs=args.get("label_theirs") or "theirs"),
+        strategy=strategy, strip_outputs=args.get("strip_outputs", False))
     try:
-        base, ours, theirs = (read_file(p) for p in (args.base, args.ours, args.theirs))
+        base, ours, theirs = (read_file(p) for p in (args["base"], args["ours"], args["theirs"]))
     except NotebookReadError as exc:
         print(f"nbmerge: {exc}", file=sys.stderr)
         return EXIT_UNREADABLE
     names = (f"{name} (base)", f"{name} (ours)", f"{name} (theirs)")
     try:
         merged = merge_bytes(base, ours, theirs, options, names=names)
-        if merged.result.conflicts and args.conflict_style is None:
+        if merged.result.conflicts and "conflict_style" not in args:
             style = _git_conflict_style()
             if style is not ConflictStyle.MERGE:  # only a conflict shows the style: ask git lazily
-                merged = merge_bytes(base, ours, theirs, replace(options, conflict_style=style), names=names)
+                merged = merge_bytes(base, ours, theirs, options._replace(conflict_style=style), names=names)
     except NotebookReadError as exc:
-        return _fall_back(exc, base, ours, theirs, options, args.ours)
+        return _fall_back(exc, base, ours, theirs, options, args["ours"])
     except RecursionError:
-        return _fall_back(NotebookReadError(name, "nested too deeply"), base, ours, theirs, options, args.ours)
+        return _fall_back(NotebookReadError(name, "nested too deeply"), base, ours, theirs, options,
+                          args["ours"])
     try:
-        write_file_atomic(args.ours, merged.data)
+        write_file_atomic(args["ours"], merged.data)
     except OSError as exc:
         print(f"nbmerge: {name}: cannot write the merge result: {exc.strerror}", file=sys.stderr)
         return EXIT_UNREADABLE

@@ -11,19 +11,21 @@ A cell token names a cell across versions: ("b", i) is base cell i wherever it w
 
 from __future__ import annotations
 
-import hashlib
 import re
-from dataclasses import dataclass, field
+from collections import namedtuple
 from enum import Enum
-from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from .align import cell_key, longest_increasing, match_cells, similarity, SIMILAR_IN_PLACE
 from .notebook import cell_id, source_text, split_source
 from .policy import Labels, MergeOptions, Strategy
 from .textmerge import conflict_block, merge_text, split_lines
 
-Token = Tuple[str, int]
-MISSING: Any = type("Missing", (), {"__repr__": lambda self: "MISSING"})()
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing costs start-up time; annotations are never evaluated
+    from typing import Any, Dict, List, Optional, Sequence, Tuple
+    Token = Tuple[str, int]
+
+MISSING = type("Missing", (), {"__repr__": lambda self: "MISSING"})()
 CELL_ID = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 CONFLICTS_KEY = "nbmerge"  # metadata key under which unresolved metadata conflicts are recorded
 
@@ -38,23 +40,20 @@ class ConflictKind(str, Enum):
     METADATA = "metadata"  # a non-volatile key changed differently: ours kept, recorded
 
 
-@dataclass(frozen=True)
-class Conflict:
-    """One unresolved disagreement and where it is in the merged notebook."""
+class Conflict(namedtuple("Conflict", "kind field cell_index cell_id hunks", defaults=(None, None, 1))):
+    """One unresolved disagreement and where it is in the merged notebook.
 
-    kind: ConflictKind
-    field: str
-    cell_index: Optional[int] = None  # None: notebook-level
-    cell_id: Optional[str] = None
-    hunks: int = 1
+    kind is a ConflictKind, field what disagrees ("source", "metadata.tags"), cell_index
+    None for notebook-level conflicts, hunks the number of marked hunks.
+    """
+
+    __slots__ = ()
 
 
-@dataclass
-class MergeResult:
-    """The merged notebook, always valid, and what is left to resolve."""
+class MergeResult(namedtuple("MergeResult", "notebook conflicts")):
+    """The merged notebook, always valid, and the list of what is left to resolve."""
 
-    notebook: dict
-    conflicts: List[Conflict] = field(default_factory=list)
+    __slots__ = ()
 
     @property
     def clean(self) -> bool:
@@ -496,6 +495,8 @@ def _settle_ids(cells: List[dict], minor: int) -> int:
 
 def _derived_id(cell: dict, index: int, taken: set) -> str:
     """An id from the cell's content and place: the same inputs always give the same id."""
+    import hashlib  # only a cell without a usable id needs it; it costs start-up time
+
     salt = 0
     while True:
         digest = hashlib.sha1(f"{index}:{salt}:{source_text(cell)}".encode()).hexdigest()[:8]

@@ -9,11 +9,13 @@ from __future__ import annotations
 import json
 import os
 import re
-import tempfile
-from dataclasses import dataclass
-from typing import Any, Optional
+from collections import namedtuple
 
 from .errors import NotebookReadError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing costs start-up time; annotations are never evaluated
+    from typing import Any, Optional
 
 Notebook = dict  # a parsed .ipynb: {"cells": [...], "metadata": {...}, "nbformat": 4, ...}
 
@@ -22,15 +24,11 @@ BOM = b"\xef\xbb\xbf"
 _NON_ASCII_ESCAPE = re.compile(rb"\\u(?!00[0-7])[0-9a-fA-F]{4}")
 
 
-@dataclass(frozen=True)
-class FileFormat:
+class FileFormat(namedtuple("FileFormat", "indent sort_keys ensure_ascii newline final_newline",
+                            defaults=(1, True, False, "\n", True))):
     """How a notebook file was laid out, so a rewrite changes no line it need not."""
 
-    indent: int = 1
-    sort_keys: bool = True
-    ensure_ascii: bool = False
-    newline: str = "\n"
-    final_newline: bool = True
+    __slots__ = ()
 
 
 JUPYTER_FORMAT = FileFormat()
@@ -168,7 +166,9 @@ def write_file_atomic(path: str, data: bytes) -> None:
         mode = os.stat(path).st_mode & 0o777
     except OSError:
         mode = None
-    fd, tmp = tempfile.mkstemp(prefix=".nbmerge-", suffix=".tmp", dir=directory)
+    # Beside the target, so the rename stays on one file system; not tempfile: start-up.
+    tmp = os.path.join(directory, f".{os.path.basename(path)}.nbmerge-{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)

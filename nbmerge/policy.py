@@ -6,20 +6,19 @@ Policy is a value handed to the core, never a module global: the CLI (and later 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections import namedtuple
 from enum import Enum
-from typing import FrozenSet, Optional
 
 # Notebook-level metadata rewritten by kernels and front ends as a side effect of running
 # or viewing a notebook, not by the author's intent.
-VOLATILE_NOTEBOOK_METADATA: FrozenSet[str] = frozenset({
+VOLATILE_NOTEBOOK_METADATA = frozenset({
     "language_info", "kernelspec", "widgets", "varInspector", "toc", "colab", "vscode",
     "interpreter", "papermill", "execution", "celltoolbar", "accelerator", "gpuClass",
     "environment",
 })
 
 # Cell-level metadata that records timing, view state or widget output, not content.
-VOLATILE_CELL_METADATA: FrozenSet[str] = frozenset({
+VOLATILE_CELL_METADATA = frozenset({
     "ExecuteTime", "execution", "collapsed", "scrolled", "jupyter", "papermill", "colab",
     "outputId", "executionInfo", "pycharm", "vscode", "heading_collapsed", "hidden",
     "autoscroll", "deletable", "editable", "trusted",
@@ -43,29 +42,24 @@ class Strategy(str, Enum):
     UNION = "union"
 
 
-@dataclass(frozen=True)
-class Labels:
+# Named tuples rather than dataclasses: `import dataclasses` alone costs the driver ~10 ms.
+class Labels(namedtuple("Labels", "ours base theirs", defaults=("ours", "base", "theirs"))):
     """Names written after the conflict markers."""
 
-    ours: str = "ours"
-    base: str = "base"
-    theirs: str = "theirs"
+    __slots__ = ()
 
 
-@dataclass(frozen=True)
-class MergeOptions:
-    """Everything that changes how a merge is decided and written."""
+class MergeOptions(namedtuple("MergeOptions", [
+        "conflict_style", "marker_size", "labels", "strategy", "strip_outputs",
+        "volatile_notebook_metadata", "volatile_cell_metadata"],
+        defaults=(ConflictStyle.MERGE, 7, Labels(), Strategy.MARKERS, False,
+                  VOLATILE_NOTEBOOK_METADATA, VOLATILE_CELL_METADATA))):
+    """Everything that changes how a merge is decided and written (immutable; use _replace)."""
 
-    conflict_style: ConflictStyle = ConflictStyle.MERGE
-    marker_size: int = 7
-    labels: Labels = field(default_factory=Labels)
-    strategy: Strategy = Strategy.MARKERS
-    strip_outputs: bool = False
-    volatile_notebook_metadata: FrozenSet[str] = VOLATILE_NOTEBOOK_METADATA
-    volatile_cell_metadata: FrozenSet[str] = VOLATILE_CELL_METADATA
+    __slots__ = ()
 
 
-def parse_conflict_style(value: Optional[str]) -> ConflictStyle:
+def parse_conflict_style(value: "str | None") -> ConflictStyle:
     """git's merge.conflictStyle value, defaulting to merge for unknown or unset."""
     try:
         return ConflictStyle((value or "merge").strip().lower())

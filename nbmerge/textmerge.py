@@ -9,23 +9,24 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import namedtuple
 from difflib import SequenceMatcher
-from typing import Iterator, List, Sequence, Tuple
 
 from .policy import ConflictStyle, Labels, Strategy
 
-Lines = Sequence[str]
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing costs start-up time; annotations are never evaluated
+    from typing import Iterator, List, Sequence, Tuple
+    Lines = Sequence[str]
 
 
-@dataclass(frozen=True)
-class Region:
-    """One stretch of the merge: a tag and the lines each version has there."""
+class Region(namedtuple("Region", "tag base ours theirs")):
+    """One stretch of the merge: a tag and the lines each version has there.
 
-    tag: str  # "unchanged" | "ours" | "theirs" | "same" | "conflict"
-    base: Tuple[str, ...]
-    ours: Tuple[str, ...]
-    theirs: Tuple[str, ...]
+    tag is "unchanged", "ours", "theirs", "same" or "conflict"; the others are tuples of lines.
+    """
+
+    __slots__ = ()
 
 
 def split_lines(text: str) -> List[str]:
