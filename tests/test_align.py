@@ -1,0 +1,57 @@
+"""Cell matching: ids, identical content, similar content in place, moved and edited."""
+
+from nbmerge.align import match_cells
+
+
+def cell(source, kind="code", id=None):
+    c = {"cell_type": kind, "metadata": {}, "source": source}
+    if id:
+        c["id"] = id
+    return c
+
+
+BASE = [cell("import os"), cell("x = load()\nx.head()"), cell("# Title", "markdown"),
+        cell("plot(x)\nshow()"), cell("")]
+
+
+def test_identical_cells_match_in_place():
+    assert match_cells(BASE, BASE) == [0, 1, 2, 3, 4]
+
+
+def test_inserted_and_deleted_cells_match_nothing():
+    side = [BASE[0], cell("new = 1"), BASE[1], BASE[3], BASE[4]]
+    assert match_cells(BASE, side) == [0, None, 1, 3, 4]
+
+
+def test_moved_cell_is_found_where_it_went():
+    side = [BASE[0], BASE[3], BASE[1], BASE[2], BASE[4]]
+    assert match_cells(BASE, side) == [0, 3, 1, 2, 4]
+
+
+def test_edited_cell_matches_in_place():
+    side = [BASE[0], cell("x = load()\nx.tail()"), BASE[2], BASE[3], BASE[4]]
+    assert match_cells(BASE, side) == [0, 1, 2, 3, 4]
+
+
+def test_moved_and_edited_cell_is_found_by_its_lines():
+    base = BASE + [cell("a = 1\nb = 2\nc = 3\nd = 4")]
+    side = [cell("a = 1\nb = 2\nc = 3\nd = 5"), *BASE]
+    assert match_cells(base, side) == [5, 0, 1, 2, 3, 4]
+
+
+def test_ids_decide_when_present():
+    base = [cell("a", id="one"), cell("b", id="two")]
+    side = [cell("b", id="one"), cell("a", id="two")]
+    assert match_cells(base, side) == [0, 1]
+
+
+def test_regenerated_ids_fall_back_to_content():
+    base = [cell("a", id="one"), cell("b", id="two")]
+    side = [cell("a", id="x1"), cell("b", id="x2")]
+    assert match_cells(base, side) == [0, 1]
+
+
+def test_unlike_cells_in_place_do_not_match():
+    base = [cell("import numpy as np")]
+    side = [cell("## Results", "markdown")]
+    assert match_cells(base, side) == [None]
