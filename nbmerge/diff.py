@@ -160,6 +160,17 @@ def dotted_path(path: Sequence[PathPart]) -> str:
     return text
 
 
+def same_json(a: Any, b: Any) -> bool:
+    """Equal as JSON: unlike ==, 1 and true (or 1 and 1.0) differ, as they do in the file."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(same_json(v, b[k]) for k, v in a.items())
+    if isinstance(a, list):
+        return len(a) == len(b) and all(same_json(x, y) for x, y in zip(a, b))
+    return a == b
+
+
 def field_changes(old: Any, new: Any, path: Tuple[PathPart, ...] = ()) -> Iterator[FieldChange]:
     """Differences between two JSON values as dotted paths; dicts recurse, lists compare whole.
 
@@ -172,9 +183,9 @@ def field_changes(old: Any, new: Any, path: Tuple[PathPart, ...] = ()) -> Iterat
                 yield FieldChange(path + (key,), FieldOp.REMOVED, old=old[key])
             elif key not in old:
                 yield FieldChange(path + (key,), FieldOp.ADDED, new=new[key])
-            elif old[key] != new[key]:
+            elif not same_json(old[key], new[key]):
                 yield from field_changes(old[key], new[key], path + (key,))
-    elif old != new or type(old) is not type(new):
+    elif not same_json(old, new):
         yield FieldChange(path, FieldOp.CHANGED, old=old, new=new)
 
 
@@ -251,7 +262,7 @@ def _cell_fields(old: dict, new: dict, options: DiffOptions, hidden: _HiddenCoun
         else:
             hidden.execution_counts += 1
     old_meta, new_meta = old.get("metadata") or {}, new.get("metadata") or {}
-    if old_meta != new_meta:
+    if not same_json(old_meta, new_meta):
         if not options.metadata:
             hidden.cell_metadata += 1
         else:
@@ -322,7 +333,7 @@ def _notebook_fields(old: dict, new: dict, options: DiffOptions) -> Tuple[List[F
     hidden_keys: List[str] = []
     old_meta, new_meta = old.get("metadata") or {}, new.get("metadata") or {}
     for key in sorted(old_meta.keys() | new_meta.keys()):
-        if old_meta.get(key, KeyError) == new_meta.get(key, KeyError):
+        if key in old_meta and key in new_meta and same_json(old_meta[key], new_meta[key]):
             continue
         if not options.metadata or (not options.volatile and key in options.volatile_notebook_metadata):
             hidden_keys.append(key)
@@ -330,7 +341,7 @@ def _notebook_fields(old: dict, new: dict, options: DiffOptions) -> Tuple[List[F
         shown.extend(field_changes({key: old_meta[key]} if key in old_meta else {},
                                    {key: new_meta[key]} if key in new_meta else {}, ("metadata",)))
     for key in sorted((old.keys() | new.keys()) - {"cells", "metadata"}, key=str):
-        if old.get(key) != new.get(key):
+        if not same_json(old.get(key), new.get(key)):
             shown.extend(field_changes({key: old[key]} if key in old else {},
                                        {key: new[key]} if key in new else {}))
     return shown, tuple(hidden_keys)

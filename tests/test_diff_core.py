@@ -1,0 +1,158 @@
+"""The diff core as plain data: cell changes, hunks, dotted paths, hidden counts, and invariants."""
+
+from __future__ import annotations
+
+import doctest
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import nbmerge.diff
+import nbmerge.render_diff
+import nbmerge.textconv
+from nbmerge.diff import (CellChange, DiffOptions, FieldChange, FieldOp, diff_notebooks, field_changes,
+                          line_hunks)
+from nbmerge.textconv import notebook_lines, output_lines
+
+
+def code(source, id=None, outputs=(), count=None, **metadata):
+    cell = {"cell_type": "code", "source": source, "metadata": metadata, "outputs": list(outputs),
+            "execution_count": count}
+    if id:
+        cell["id"] = id
+    return cell
+
+
+def md(source, id=None):
+    cell = {"cell_type": "markdown", "source": source, "metadata": {}}
+    if id:
+        cell["id"] = id
+    return cell
+
+
+def nb(*cells, **metadata):
+    return {"cells": list(cells), "metadata": metadata, "nbformat": 4, "nbformat_minor": 5}
+
+
+def test_doctests():
+    for module in (nbmerge.diff, nbmerge.render_diff, nbmerge.textconv):
+        assert doctest.testmod(module).failed == 0
+
+
+def test_identical_notebooks_give_an_empty_diff():
+    book = nb(md("# T", "a"), code("x = 1", "b"))
+    result = diff_notebooks(book, book)
+    assert result.identical and not result.cells and not result.hidden
+
+
+def test_replaced_cell_reads_removed_then_added():
+    old = nb(md("# T", "a"), code("print('old stuff here')", "b"), md("end", "c"))
+    new = nb(md("# T", "a"), code("completely different", "z"), md("end", "c"))
+    changes = [(c.change, c.old_index, c.new_index) for c in diff_notebooks(old, new).cells]
+    assert changes == [(CellChange.REMOVED, 1, None), (CellChange.ADDED, None, 1)]
+
+
+def test_moved_cell_is_reported_once_with_both_positions():
+    a, b, c, d = (code(f"cell_{n} = {n}", n) for n in "abcd")
+    (cell,) = diff_notebooks(nb(a, b, c, d), nb(d, a, b, c)).cells
+    assert (cell.change, cell.moved, cell.old_index, cell.new_index) == (CellChange.MOVED, True, 3, 0)
+
+
+def test_execution_counts_are_hidden_but_counted():
+    old = nb(code("x", "a", count=1, outputs=[{"output_type": "execute_result", "execution_count": 1,
+                                               "data": {"text/plain": "1"}, "metadata": {}}]))
+    new = nb(code("x", "a", count=2, outputs=[{"output_type": "execute_result", "execution_count": 2,
+                                               "data": {"text/plain": "1"}, "metadata": {}}]))
+    result = diff_notebooks(old, new)
+    assert result.identical and result.hidden.execution_counts == 1
+    (cell,) = diff_notebooks(old, new, DiffOptions(volatile=True)).cells
+    assert FieldChange(("execution_count",), FieldOp.CHANGED, 1, 2) in cell.fields
+    assert cell.outputs[0].lines == ("-── execute_result [1]", "+── execute_result [2]", " 1")
+
+
+def test_volatile_notebook_metadata_is_named_in_hidden():
+    result = diff_notebooks(nb(kernelspec={"name": "a"}), nb(kernelspec={"name": "b"}))
+    assert result.identical and result.hidden.notebook_metadata == ("kernelspec",)
+
+
+def test_field_changes_walk_dicts_and_compare_lists_whole():
+    changes = list(field_changes({"a": {"b": 1, "c": [1]}, "gone": 0}, {"a": {"b": 2, "c": [1, 2]}, "new": 0}))
+    assert [(c.dotted, c.op) for c in changes] == [
+        ("a.b", FieldOp.CHANGED), ("a.c", FieldOp.CHANGED), ("gone", FieldOp.REMOVED), ("new", FieldOp.ADDED)]
+    # 1 == True in Python, yet a reviewer wants to see the type change
+    assert list(field_changes({"x": 1}, {"x": True}))[0].new is True
+
+
+def test_outputs_summarise_binary_data_by_type_size_and_hash():
+    image = {"output_type": "display_data", "metadata": {},
+             "data": {"image/png": "iVBORw0KGgo=\n", "text/plain": "<Figure>"}}
+    lines = output_lines(image)
+    assert lines[0] == "── display_data"
+    assert lines[1].startswith("── image/png 8 B sha256:") and lines[2] == "<Figure>"
+
+
+def test_textconv_shows_output_only_and_metadata_only_changes():
+    base = nb(code("x", "a", count=1, outputs=[{"output_type": "stream", "name": "stdout", "text": "1\n"}]))
+    other_output = nb(code("x", "a", count=1, outputs=[{"output_type": "stream", "name": "stdout", "text": "2\n"}]))
+    rerun = nb(code("x", "a", count=7, outputs=[{"output_type": "stream", "name": "stdout", "text": "1\n"}]))
+    retitled = dict(base, metadata={"title": "t"})
+    text = list(notebook_lines(base))
+    for changed in (other_output, rerun, retitled):
+        assert list(notebook_lines(changed)) != text
+
+
+def test_hunks_have_unified_diff_numbers():
+    (hunk,) = line_hunks(["a", "b", "c"], ["a", "B", "c"], context=1)
+    assert (hunk.old_start, hunk.old_count, hunk.new_start, hunk.new_count) == (1, 3, 1, 3)
+    (added,) = line_hunks([], ["x", "y"])
+    assert (added.old_start, added.old_count, added.new_start, added.new_count) == (0, 0, 1, 2)
+
+
+def _apply(old, hunks):
+    """Rebuild the new lines from old lines and hunks, as `patch` would."""
+    out, pos = [], 0
+    for hunk in hunks:
+        start = hunk.old_start - 1 if hunk.old_count else hunk.old_start
+        out.extend(old[pos:start])
+        pos = start
+        for line in hunk.lines:
+            if line[0] in " -":
+                assert old[pos] == line[1:]
+                pos += 1
+            if line[0] in " +":
+                out.append(line[1:])
+    return out + old[pos:]
+
+
+lines = st.lists(st.sampled_from(["a", "b", "c", "def f():", "    return 1", ""]), max_size=12)
+
+
+@settings(max_examples=200, deadline=None)
+@given(lines, lines, st.integers(0, 3))
+def test_hunks_turn_old_into_new(old, new, context):
+    assert _apply(old, line_hunks(old, new, context)) == new
+
+
+sources = st.lists(st.sampled_from(["x = 1", "y = 2", "print(x)", "import os", "# note", "z = x + y"]),
+                   max_size=10)
+
+
+@settings(max_examples=150, deadline=None)
+@given(sources, sources, st.booleans())
+def test_every_cell_is_accounted_for(old_src, new_src, ids):
+    """Each old cell is removed or matched, each new cell added or matched: counts add up."""
+    old = nb(*(code(s, f"o{n}" if ids else None) for n, s in enumerate(old_src)))
+    new = nb(*(code(s, f"o{n}" if ids else None) for n, s in enumerate(new_src)))
+    result = diff_notebooks(old, new)
+    stat = result.stat
+    assert stat.added - stat.removed == len(new_src) - len(old_src)
+    assert result.identical == (old == new) or old != new
+    for cell in result.cells:
+        if cell.change is CellChange.ADDED:
+            assert cell.old_index is None and new["cells"][cell.new_index]["source"] == new_src[cell.new_index]
+        elif cell.change is CellChange.REMOVED:
+            assert cell.new_index is None
+        else:
+            assert _apply(old_src[cell.old_index].split("\n"), cell.source) == new_src[cell.new_index].split("\n")
+    if old == new:
+        assert result.identical
