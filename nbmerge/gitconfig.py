@@ -160,8 +160,7 @@ def attributes_file(scope: Scope, repo: Optional[Repo], env: Mapping[str, str]) 
         return _system_dir() / "gitattributes"
     configured = read_config_value(global_config_files(env), "core.attributesFile")
     if configured:
-        return Path(os.path.expanduser(configured.replace("~", str(_home(env)), 1)
-                                       if configured.startswith("~") else configured))
+        return _home(env) / configured[2:] if configured.startswith("~/") else Path(configured)
     return _xdg_git(env) / "attributes"
 
 
@@ -757,6 +756,9 @@ def doctor(cwd: Path, env: Mapping[str, str], version: Tuple[int, ...], probe: O
         findings.append(Finding(True, "merge.conflictStyle=zdiff3 needs git 2.35 or newer"))
     if env.get("GIT_CONFIG_NOSYSTEM") and state.config.get(Scope.SYSTEM):
         findings.append(Finding(False, "GIT_CONFIG_NOSYSTEM is set: git ignores the system-wide install"))
+    if not state.active and not any(f.problem for f in findings):
+        findings.append(Finding(True, "git does not merge notebooks with nbmerge at any scope here; "
+                                      "run `nbmerge install` (or --global)"))
     return sorted(findings, key=lambda f: not f.problem)
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from hypothesis import given, strategies as st
+from hypothesis import given, settings, strategies as st
 
 from conftest import NBMERGE, run_git
 from nbmerge import cli_install
@@ -154,12 +154,18 @@ def test_system_install_goes_where_git_config_system_points(repo, tmp_path, monk
 # ---------------------------------------------------------------- bad input: one line, nothing written
 
 
-def _one_line_error(cwd: Path, *args: str) -> str:
-    result = subprocess.run([*NBMERGE, *args], cwd=cwd, capture_output=True, text=True)
-    assert result.returncode == 1, result.stdout + result.stderr
-    assert result.stdout == ""
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
+def _one_line_error(cwd: Path, *args: str, in_process: bool = True) -> str:
+    """Exit 1, nothing on stdout, one `Error: ...` line on stderr."""
+    if in_process:
+        os.chdir(cwd)
+        result = CliRunner().invoke(getattr(cli_install, f"{args[0]}_command"), list(args[1:]))
+        code, out, err = result.exit_code, result.stdout, result.stderr
+    else:
+        done = subprocess.run([*NBMERGE, *args], cwd=cwd, capture_output=True, text=True)
+        code, out, err = done.returncode, done.stdout, done.stderr
+    assert code == 1 and out == "", out + err
+    lines = err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: "), err
     return lines[0]
 
 
@@ -167,7 +173,7 @@ def test_not_a_repository(tmp_path, isolated_git, monkeypatch):
     monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
     folder = tmp_path / "plain"
     folder.mkdir()
-    assert "not inside a git repository" in _one_line_error(folder, "install")
+    assert "not inside a git repository" in _one_line_error(folder, "install", in_process=False)
     assert list(folder.iterdir()) == []
 
 
@@ -175,7 +181,7 @@ def test_bare_repository(tmp_path, isolated_git):
     bare = tmp_path / "bare.git"
     run_git(tmp_path, "init", "-q", "--bare", str(bare))
     before = snapshot(bare / "config")
-    assert "bare repository" in _one_line_error(bare, "install")
+    assert "bare repository" in _one_line_error(bare, "install", in_process=False)
     assert snapshot(bare / "config") == before
 
 
@@ -223,6 +229,12 @@ def test_status_exit_codes(repo):
     out = cli("status", "sub/x.ipynb")
     assert "git check-attr sub/x.ipynb: merge=nbmerge diff=nbmerge" in out
     assert "repo    config:" in out and "global  config: not configured" in out
+
+
+def test_doctor_outside_a_repository_without_install(tmp_path, isolated_git, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert "run `nbmerge install`" in cli("doctor", code=1)
+    assert "repository: (none here)" in cli("status", code=1)
 
 
 def test_doctor_is_quiet_after_install(repo):
@@ -310,6 +322,7 @@ def test_interpreter_quoting_survives_the_shell(tmp_path):
 line_text = st.text(alphabet="ab *.=#-!/\t", max_size=12).filter(lambda s: "merge=" not in s)
 
 
+@settings(max_examples=40, deadline=None)
 @given(lines=st.lists(line_text, max_size=5), final=st.booleans(), crlf=st.booleans(),
        with_filter=st.booleans())
 def test_attribute_install_then_remove_is_identity(tmp_path_factory, lines, final, crlf, with_filter):
