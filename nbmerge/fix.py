@@ -1,0 +1,180 @@
+"""Repairing a notebook that git's line-based merge broke: split the marked-up JSON into the
+ours, base and theirs texts, parse each, and merge them cell by cell with the engine.
+
+  split_conflicts(text)              -> Sides: the three texts, labels, marker size, style
+  repair_commas(text)                -> the text with commas a line merge lost or doubled put right
+  fix_text(data, path, fields=None)  -> Fixed: the merged notebook, its conflicts, its layout
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional
+
+from .errors import NbmergeError, NotebookReadError
+from .notebook import FileFormat, Notebook, detect_format, empty_notebook, parse_notebook
+from .policy import ConflictStyle, Labels, MergeOptions
+
+_OPEN = re.compile(r"(<{7,})(?: (.*))?$")
+
+
+class FixError(NbmergeError):
+    """A conflicted notebook could not be taken apart into versions that parse."""
+
+    def __init__(self, path: str, problem: str):
+        super().__init__(f"{path}: {problem}")
+        self.path = path
+        self.problem = problem
+
+
+class NothingToFix(FixError):
+    """The file holds no git conflict markers."""
+
+
+@dataclass
+class Sides:
+    """The versions git's markers interleave; base is None when the markers carried no base."""
+
+    ours: str
+    theirs: str
+    base: Optional[str]
+    labels: Labels
+    marker_size: int
+    conflicts: int
+
+
+@dataclass
+class Fixed:
+    """A rebuilt notebook: conflicts empty when the engine resolved everything."""
+
+    notebook: Notebook
+    conflicts: List[Any]
+    format: FileFormat
+    hunks: int
+    base_used: bool
+    notes: List[str] = field(default_factory=list)
+
+
+def split_conflicts(text: str) -> Sides:
+    """Undo git's markers: lines outside conflicts go to all three texts, the rest to one each.
+
+    Any labels (`HEAD`, `Updated upstream`, a commit), any marker size (git's
+    conflict-marker-size), merge, diff3 and zdiff3 styles; a marker of another length inside a
+    conflict (a nested one) is content. Raises ValueError for an unclosed conflict.
+    """
+    ours: List[str] = []
+    base: List[str] = []
+    theirs: List[str] = []
+    labels: Dict[str, str] = {}
+    has_base = False
+    state, size, opened_at, hunks = None, 0, 0, 0
+    for number, line in enumerate(text.splitlines(keepends=True), 1):
+        bare = line.rstrip("\r\n")
+        if state is None:
+            match = _OPEN.match(bare)
+            if match:
+                state, size, opened_at, hunks = "ours", len(match.group(1)), number, hunks + 1
+                labels.setdefault("ours", match.group(2) or "")
+                continue
+            ours.append(line)
+            base.append(line)
+            theirs.append(line)
+        elif state in ("ours", "base") and bare == "=" * size:
+            state = "theirs"
+        elif state == "ours" and _is_marker(bare, "|", size):
+            state, has_base = "base", True
+            labels.setdefault("base", bare[size:].strip())
+        elif state == "theirs" and _is_marker(bare, ">", size):
+            state = None
+            labels.setdefault("theirs", bare[size:].strip())
+        else:
+            {"ours": ours, "base": base, "theirs": theirs}[state].append(line)
+    if state is not None:
+        raise ValueError(f"the conflict opened at line {opened_at} is never closed")
+    default = Labels()
+    return Sides(
+        ours="".join(ours), theirs="".join(theirs), base="".join(base) if has_base else None,
+        labels=Labels(ours=labels.get("ours") or default.ours, base=labels.get("base") or default.base,
+                      theirs=labels.get("theirs") or default.theirs),
+        marker_size=size or 7, conflicts=hunks)
+
+
+def _is_marker(line: str, char: str, size: int) -> bool:
+    return line[:size] == char * size and (len(line) == size or line[size] == " ")
+
+
+# A raw newline cannot occur inside a JSON string, so what ends a line and what starts the
+# next is structure, never string content: commas can be put right line by line.
+_ENDS_VALUE = re.compile(r'(["}\]]|\d|true|false|null)\s*$')
+_STARTS_VALUE = re.compile(r'\s*["{\[]')
+_CLOSES = re.compile(r"\s*[}\]]")
+
+
+def repair_commas(text: str) -> str:
+    """Add the comma missing between two values on adjacent lines; drop one before a closer.
+
+    When one side appends a cell or a source line and the other edits the last one, each
+    side's text taken alone can miss a comma (or keep one too many) that git's line merge
+    never had to reconcile.
+    """
+    lines = text.splitlines(keepends=True)
+    significant = [i for i, line in enumerate(lines) if line.strip()]
+    for here, following in zip(significant, significant[1:]):
+        line, body = lines[here], lines[here].rstrip("\r\n")
+        ending = line[len(body):]
+        if _ENDS_VALUE.search(body) and _STARTS_VALUE.match(lines[following]):
+            lines[here] = body.rstrip() + "," + ending
+        elif body.rstrip().endswith(",") and _CLOSES.match(lines[following]):
+            lines[here] = body.rstrip()[:-1] + ending
+    return "".join(lines)
+
+
+def _parse_side(text: str, path: str, side: str) -> Notebook:
+    data = text.encode("utf-8")
+    try:
+        return parse_notebook(data, path)
+    except NotebookReadError as first:
+        try:
+            return parse_notebook(repair_commas(text).encode("utf-8"), path)
+        except NotebookReadError:
+            raise FixError(path, f"the {side} side is not a notebook once the markers are "
+                                 f"taken out: {first.problem}") from None
+
+
+def fix_text(data: bytes, path: str, fields: Optional[Dict[str, Any]] = None) -> Fixed:
+    """Rebuild a notebook from text with git's conflict markers, merged by the engine.
+
+    fields: extra MergeOptions fields (from the config); labels, style and marker size are
+    taken from the markers themselves.
+    """
+    from .merge import merge_notebooks  # the engine; loaded only when there is work for it
+
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise FixError(path, f"not UTF-8 text (byte {exc.start})") from None
+    try:
+        sides = split_conflicts(text)
+    except ValueError as exc:
+        raise FixError(path, str(exc)) from None
+    if sides.conflicts == 0:
+        raise NothingToFix(path, "no git conflict markers found")
+    ours = _parse_side(sides.ours, path, "ours")
+    theirs = _parse_side(sides.theirs, path, "theirs")
+    notes: List[str] = []
+    base = empty_notebook()
+    if sides.base is not None:
+        try:
+            base = _parse_side(sides.base, path, "base")
+        except FixError as exc:
+            # zdiff3 moves lines both sides share out of the conflict, so the text outside the
+            # markers can hold lines the base never had; then only an empty base is honest.
+            notes.append(f"merged without a base: {exc.problem}")
+    style = ConflictStyle.DIFF3 if sides.base is not None else ConflictStyle.MERGE
+    options = MergeOptions(**{**(fields or {}), "labels": sides.labels, "conflict_style": style,
+                              "marker_size": sides.marker_size})
+    result = merge_notebooks(base, ours, theirs, options)
+    return Fixed(notebook=result.notebook, conflicts=list(result.conflicts),
+                 format=detect_format(sides.ours.encode("utf-8"), ours), hunks=sides.conflicts,
+                 base_used=sides.base is not None and not notes, notes=notes)
