@@ -732,6 +732,8 @@ def doctor(cwd: Path, env: Mapping[str, str], version: Tuple[int, ...], probe: O
             hint = TOOL_HINTS.get(tool, tool)
             findings.append(Finding(True, f"{state.probe}: {name}={value} from {_whose(origin)} wins, so "
                                           f"git uses {hint} for notebooks, not nbmerge; remove that line"))
+    if repo is not None:
+        findings += _filter_findings(state, env)
     for scope, values in state.config.items():
         for key, (command, where) in values.items():
             if key.endswith((".driver", ".textconv", ".command", ".clean", ".process")):
@@ -762,8 +764,26 @@ def doctor(cwd: Path, env: Mapping[str, str], version: Tuple[int, ...], probe: O
     return sorted(findings, key=lambda f: not f.problem)
 
 
+def _filter_findings(state: Status, env: Mapping[str, str]) -> List[Finding]:
+    """Our filter configured but another wins, or another tool's filter alongside nbmerge."""
+    value = state.check.get("filter")
+    origin = winning_line(state.repo, state.probe, env, "filter")
+    other = value not in (None, "unspecified", "set", "unset", DRIVER)
+    tool = identify_tool(value, _other_command(state.repo, env, "filter", value)) if other else ""
+    if state.effective("filter.nbmerge.process") or state.effective("filter.nbmerge.clean"):
+        if value != DRIVER:
+            return [Finding(True, f"the nbmerge filter is configured but {state.probe} gets "
+                                  f"filter={value}" + (f" ({tool})" if tool else "")
+                                  + (f" from {_whose(origin)}" if origin else "")
+                                  + "; run `nbmerge install --filter`")]
+    elif other:
+        return [Finding(False, f"{state.probe}: filter={value} ({tool}) from {_whose(origin)} cleans "
+                               "notebooks on add; nbmerge merges and diffs alongside it")]
+    return []
+
+
 def _other_command(repo: Repo, env: Mapping[str, str], section: str, name: str) -> str:
-    keys = [f"{section}.{name}.driver", f"{section}.{name}.command", f"{section}.{name}.textconv"]
+    keys = [f"{section}.{name}.{key}" for key in ("driver", "command", "textconv", "clean", "process")]
     files = [p for s in (Scope.SYSTEM, Scope.GLOBAL, Scope.REPO) for p in config_files(s, repo, env)]
     return " ".join(filter(None, (read_config_value(files, key) for key in keys)))
 

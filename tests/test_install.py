@@ -266,6 +266,17 @@ def test_doctor_names_the_tool_that_wins(repo, attributes, config, tool):
     assert tool in problem and ".git/info/attributes:1" in problem
 
 
+def test_doctor_notes_nbstripout_filter_alongside(repo):
+    cli("install")
+    (repo / ".git" / "info" / "attributes").write_text("*.ipynb filter=nbstripout\n")
+    run_git(repo, "config", "filter.nbstripout.clean", "nbstripout")
+    out = cli("doctor")
+    assert "note: notebook.ipynb: filter=nbstripout (nbstripout)" in out
+    cli("install", "--filter")
+    assert "problem: the nbmerge filter is configured but notebook.ipynb gets filter=nbstripout" \
+        in cli("doctor", code=1)
+
+
 def test_doctor_finds_a_dead_interpreter(repo):
     cli("install")
     run_git(repo, "config", "merge.nbmerge.driver",
