@@ -393,3 +393,15 @@ def test_diff_log_show_are_cell_by_cell(repo):
         else:
             assert "-rate = 0.5" in out and "+rate = 0.75" in out
             assert "1 insertion(+), 1 deletion(-)" in out
+
+
+def test_install_filter_cleans_on_add_and_merges_still_work(repo):
+    nbmerge(repo, "install", "--filter")
+    assert "filter=nbmerge" in (repo / ".gitattributes").read_text()
+    run_git(repo, "commit", "-q", "-m", "Clean notebooks on add", "--", ".gitattributes")
+    diverge(repo)  # theirs.ipynb carries the compute cell's output
+    stored = json.loads(run_git(repo, "show", f"feature:{NB}").stdout)
+    assert all(not cell.get("outputs") for cell in stored["cells"])
+    run_git(repo, "merge", "-q", "feature")
+    assert_clean_merge(repo / NB)
+    assert porcelain(repo) == []
