@@ -22,7 +22,7 @@ from .textconv import compact, output_lines
 
 PathPart = Union[str, int]
 # Cell keys compared one by one below; any other key is compared whole as a field.
-_CELL_PARTS = ("cell_type", "source", "outputs", "execution_count", "metadata", "attachments")
+_CELL_PARTS = frozenset({"cell_type", "source", "outputs", "execution_count", "metadata", "attachments"})
 
 
 class CellChange(str, Enum):
@@ -276,17 +276,36 @@ def _cell_fields(old: dict, new: dict, options: DiffOptions, hidden: _HiddenCoun
     if old.get("attachments") != new.get("attachments"):
         fields.extend(field_changes(_summarise_attachments(old.get("attachments")),
                                     _summarise_attachments(new.get("attachments")), ("attachments",)))
-    for key in sorted((old.keys() | new.keys()) - set(_CELL_PARTS), key=str):
+    for key in sorted((old.keys() | new.keys()) - _CELL_PARTS, key=str):
         if old.get(key) != new.get(key):
             fields.extend(field_changes({key: old[key]} if key in old else {},
                                         {key: new[key]} if key in new else {}))
     return fields
 
 
+def _without_count(output: dict) -> dict:
+    return {**output, "execution_count": None} if "execution_count" in output else output
+
+
+def _rerun_only(old: dict, new: dict) -> bool:
+    """True when two cells differ in execution counts and nothing else."""
+    if old.keys() != new.keys() or old.get("execution_count") == new.get("execution_count"):
+        return False
+    for key, value in old.items():
+        if key != "execution_count" and key != "outputs" and value != new[key]:
+            return False
+    old_out, new_out = old.get("outputs") or [], new.get("outputs") or []
+    return len(old_out) == len(new_out) and all(
+        a == b or _without_count(a) == _without_count(b) for a, b in zip(old_out, new_out))
+
+
 def _compare_cells(old: dict, new: dict, old_index: int, new_index: int, moved: bool,
                    options: DiffOptions, hidden: _HiddenCounter) -> Optional[CellDiff]:
     if old == new and not moved:
         return None  # the common case, and the cheap one: identical dicts
+    if not moved and not options.volatile and _rerun_only(old, new):
+        hidden.execution_counts += 1  # the next most common: the notebook was re-run
+        return None
     source: Tuple[Hunk, ...] = ()
     if source_text(old) != source_text(new):
         source = line_hunks(source_lines(old), source_lines(new), options.context)
