@@ -9,7 +9,6 @@ Standard library only, and nothing heavy: git runs textconv once per file and re
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import sys
@@ -28,6 +27,8 @@ _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 def short_hash(data: str) -> str:
     """Eight hex digits of sha256: enough to see that two blobs differ."""
+    import hashlib  # here, not at the top: loading OpenSSL costs ~10 ms of every textconv start
+
     return hashlib.sha256(data.encode("utf-8", "surrogatepass")).hexdigest()[:8]
 
 

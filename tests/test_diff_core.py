@@ -156,3 +156,12 @@ def test_every_cell_is_accounted_for(old_src, new_src, ids):
             assert _apply(old_src[cell.old_index].split("\n"), cell.source) == new_src[cell.new_index].split("\n")
     if old == new:
         assert result.identical
+
+
+def test_textconv_without_positions_and_usage(capsys):
+    from nbmerge.textconv import run_textconv
+
+    book = nb(md("# T", "a"), code("x = 1"))
+    assert [l for l in notebook_lines(book, index=False) if l.startswith("━━ cell")] == \
+        ["━━ cell · markdown · id a", "━━ cell · code"]
+    assert run_textconv([]) == 2 and "usage: nbmerge textconv" in capsys.readouterr().err
