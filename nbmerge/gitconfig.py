@@ -251,20 +251,6 @@ def read_config_files(paths: Sequence[Path], keys: Sequence[str]) -> Iterator[Tu
             yield path, {}
 
 
-def read_sections(path: Path, prefixes: Sequence[str]) -> Dict[str, str]:
-    """Every key of path (includes followed) that starts with one of prefixes, lower-cased."""
-    import pygit2
-
-    if not path.is_file():
-        return {}
-    try:
-        config = pygit2.Config(str(path))
-        return {entry.name: entry.value for entry in config
-                if entry.name.lower().startswith(tuple(p.lower() for p in prefixes))}
-    except (pygit2.GitError, OSError):
-        return {}
-
-
 def _config_changes(path: Path, settings: Mapping[str, Optional[str]]) -> Tuple[dict, List[Change]]:
     """What writing settings (None = delete) would change in path."""
     current = dict(next(read_config_files([path], list(settings)), (path, {}))[1])
