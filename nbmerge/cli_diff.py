@@ -34,6 +34,7 @@ class Side:
 
     label: str
     data: Optional[bytes]
+    name: str = ""  # the notebook's path, for --stat; the label when empty
 
 
 # ---------------------------------------------------------------- shared options
@@ -163,7 +164,8 @@ def _write(results: Sequence[Tuple[Side, Side, NotebookDiff]], out: IO[str], *, 
         out.write("no notebooks differ\n")
     for n, (old, new, d) in enumerate(results):
         if stat:
-            write_stat(d, out, new.label if new.data is not None else old.label)
+            side = new if new.data is not None else old
+            write_stat(d, out, side.name or side.label)
             continue
         if n:
             out.write("\n")
@@ -260,9 +262,9 @@ def _exists_anywhere(repo, trees, rel: str, workdir: str) -> bool:
 def _tree_reader(repo, tree, rev: str) -> Callable[[str], Side]:
     def read(path: str) -> Side:
         try:
-            return Side(f"{rev}:{path}", repo[tree[path].id].data)
+            return Side(f"{rev}:{path}", repo[tree[path].id].data, path)
         except KeyError:
-            return Side(f"{rev}:{path}", None)
+            return Side(f"{rev}:{path}", None, path)
 
     return read
 
@@ -270,9 +272,9 @@ def _tree_reader(repo, tree, rev: str) -> Callable[[str], Side]:
 def _index_reader(repo) -> Callable[[str], Side]:
     def read(path: str) -> Side:
         try:
-            return Side(f":{path}", repo[repo.index[path].id].data)
+            return Side(f":{path}", repo[repo.index[path].id].data, path)
         except KeyError:
-            return Side(f":{path}", None)
+            return Side(f":{path}", None, path)
 
     return read
 
@@ -280,7 +282,7 @@ def _index_reader(repo) -> Callable[[str], Side]:
 def _workdir_reader(workdir: str) -> Callable[[str], Side]:
     def read(path: str) -> Side:
         full = os.path.join(workdir, path)
-        return Side(path, read_file(full) if os.path.exists(full) else None)
+        return Side(path, read_file(full) if os.path.exists(full) else None, path)
 
     return read
 

@@ -136,7 +136,7 @@ def test_nbmerge_diff_on_revisions(textconv_repo, monkeypatch):
     assert both.startswith("--- HEAD~1:sales.ipynb\n+++ HEAD:sales.ipynb\n")
     assert '+df = pd.read_csv("sales_2024.csv")' in both
     monkeypatch.chdir(repo)
-    assert invoke(diff_command, "--stat", "HEAD~1", "HEAD").stdout == "HEAD:sales.ipynb: 1 modified\n"
+    assert invoke(diff_command, "--stat", "HEAD~1", "HEAD").stdout == "sales.ipynb: 1 modified\n"
     shutil.copyfile(CASES / "edit-source/a.ipynb", repo / "sales.ipynb")
     worktree = invoke(diff_command, "--color=never", "HEAD", "--", "sales.ipynb").stdout
     assert worktree.startswith("--- HEAD:sales.ipynb\n+++ sales.ipynb\n")
