@@ -135,9 +135,10 @@ def run_merge_driver(argv: "list[str]") -> int:
     try:
         strategy = Strategy(strategy_name)
     except ValueError:
+        # Refusing to merge would leave ours in place looking merged: mark conflicts instead.
         print(f"nbmerge: {STRATEGY_ENV}={strategy_name!r} is not one of "
-              f"{', '.join(s.value for s in Strategy)}", file=sys.stderr)
-        return EXIT_UNREADABLE
+              f"{', '.join(s.value for s in Strategy)}; marking conflicts", file=sys.stderr)
+        strategy = Strategy.MARKERS
     options = MergeOptions(
         conflict_style=ConflictStyle(args.get("conflict_style", "merge")),
         marker_size=int(args["marker_size"]),

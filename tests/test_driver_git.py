@@ -121,3 +121,15 @@ def test_strategy_from_environment(git_repo, monkeypatch, strategy, kept):
     assert result.returncode == 0, result.stderr
     text = "".join(sources(path))
     assert kept in text and "<<<<<<<" not in text
+
+
+def test_unknown_strategy_still_marks_conflicts(git_repo, monkeypatch):
+    """A typo in NBMERGE_STRATEGY must not leave ours in place looking merged."""
+    case = CASE / "same_line_conflict"
+    path = start_repo(git_repo, case / "base.ipynb")
+    branch_commits(git_repo, path, case / "ours.ipynb", case / "theirs.ipynb")
+    monkeypatch.setenv("NBMERGE_STRATEGY", "mine")
+    result = run_git(git_repo, "merge", "--no-edit", "feature", check=False)
+    assert result.returncode == 1
+    assert "NBMERGE_STRATEGY='mine' is not one of" in result.stderr
+    assert "<<<<<<< ours" in "".join(sources(path))
