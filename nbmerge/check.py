@@ -15,7 +15,6 @@ import fnmatch
 import json
 import os
 import re
-from dataclasses import replace
 from typing import IO, Callable, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
 
 from .clean import CleanOptions, Finding, Rule, clean_notebook
@@ -36,7 +35,6 @@ class UnreadableFile(NbmergeError):
 
 
 _GIT_MARKER = re.compile(r"^<{7,}(?: |$)", re.M)
-_CELL_KEY = re.compile(r'(?<!\\)"cell_type"\s*:')
 _JSON_POSITION = re.compile(r"at line (\d+) column")
 _SCHEMA_CELL = re.compile(r"cells\[(\d+)\]")
 
@@ -48,13 +46,15 @@ def check_bytes(data: bytes, path: str, options: CleanOptions = CleanOptions(), 
         nb = parse_notebook(data, path)
     except NotebookReadError as exc:
         return [_unparseable(data, path, exc.problem)]
-    text = data.decode("utf-8-sig")
     cleaned = clean_notebook(nb, options)
     findings = list(cleaned.findings)
     findings += _conflict_findings(nb)
     findings += _duplicate_ids(nb)
     if schema:
         findings += _schema_findings(cleaned.notebook)
+    if not findings:
+        return findings  # most notebooks: no need to map cells to file lines
+    text = data.decode("utf-8-sig")
     lines = cell_lines(text, len(nb["cells"]))
     return [_place(f, path, text, lines) for f in findings]
 
@@ -77,7 +77,7 @@ def check_files(paths: Sequence[str], options: CleanOptions = CleanOptions(), *,
     """Check many files, in a process pool when there are enough; yield results in path order."""
     jobs = jobs or (os.cpu_count() or 1)
     if schema:
-        _validator(5)  # compile once here, so forked workers inherit it instead of each compiling
+        _fast_schema(5)  # compile once here, so forked workers inherit it instead of each compiling
     if jobs > 1 and len(paths) >= PARALLEL_THRESHOLD:
         outcomes = _parallel(paths, options, schema, jobs)
     else:
@@ -126,6 +126,8 @@ def _unparseable(data: bytes, path: str, problem: str) -> Finding:
 
 def conflict_blocks(text: str) -> List[int]:
     """Lines (from 1) where a `<<<<<<<` … `=======` … `>>>>>>>` block starts in text."""
+    if "<<<<<<<" not in text:
+        return []
     starts, open_at, size, seen_separator = [], None, 0, False
     for number, line in enumerate(text.splitlines(), 1):
         if open_at is None:
@@ -142,13 +144,13 @@ def conflict_blocks(text: str) -> List[int]:
 
 def _conflict_findings(nb: dict) -> Iterator[Finding]:
     for index, cell in enumerate(nb["cells"]):
-        where = {"cell": index, "cell_id": cell_id(cell)}
         starts = conflict_blocks(source_text(cell))
         if starts:
             many = f"{len(starts)} conflicts" if len(starts) > 1 else "a conflict"
             yield Finding(Rule.CONFLICT_MARKERS, f"{many} left in the source (line {starts[0]} of the cell)",
-                          **where)
-        yield from _recorded(cell.get("metadata"), where)
+                          cell=index, cell_id=cell_id(cell))
+        if cell.get("metadata"):
+            yield from _recorded(cell["metadata"], {"cell": index, "cell_id": cell_id(cell)})
     yield from _recorded(nb.get("metadata"), {})
 
 
@@ -175,15 +177,67 @@ def _duplicate_ids(nb: dict) -> Iterator[Finding]:
 
 
 def _validator(minor: int):
-    """nbformat's compiled schema validator, imported only when a check needs it."""
+    """nbformat's own validator: used to explain a failure, as it is slower than _fast_schema."""
     from nbformat.validator import get_validator
 
     return get_validator(version=4, version_minor=minor) or get_validator(version=4)
 
 
+class _SplitSchema:
+    """nbformat's schema compiled in pieces: the notebook with its cells left open, then each
+    cell against its own type's definition. The schema's `oneOf` tries every cell type for
+    every cell; this is the same test (cell_type is fixed per definition) at a third of the cost.
+    """
+
+    def __init__(self, schema: dict):
+        import fastjsonschema
+
+        outer = {**schema, "properties": {**schema["properties"],
+                                          "cells": {"type": "array", "items": {"type": "object"}}}}
+        self.outer = fastjsonschema.compile(outer)
+        self.cells = {kind: fastjsonschema.compile({"$ref": f"#/definitions/{kind}_cell",
+                                                    "definitions": schema["definitions"]})
+                      for kind in ("code", "markdown", "raw") if f"{kind}_cell" in schema["definitions"]}
+        self.error = fastjsonschema.JsonSchemaException
+
+    def valid(self, nb: dict) -> bool:
+        try:
+            self.outer(nb)
+            for cell in nb["cells"]:
+                self.cells[cell["cell_type"]](cell)
+        except (self.error, KeyError):
+            return False
+        return True
+
+
+_SPLIT_SCHEMAS: dict = {}  # nbformat_minor -> _SplitSchema or None: compiled once per process
+
+
+def _fast_schema(minor) -> Optional[_SplitSchema]:
+    if minor not in _SPLIT_SCHEMAS:
+        _SPLIT_SCHEMAS[minor] = None
+        try:
+            import importlib.util
+
+            # The schema files ship with nbformat; reading one does not import nbformat itself.
+            spec = importlib.util.find_spec("nbformat")
+            folder = os.path.join(list(spec.submodule_search_locations)[0], "v4")
+            name = f"nbformat.v4.{minor}.schema.json"
+            if not os.path.exists(os.path.join(folder, name)):
+                name = "nbformat.v4.schema.json"  # newest: for minors nbformat does not know
+            with open(os.path.join(folder, name), encoding="utf-8") as handle:
+                _SPLIT_SCHEMAS[minor] = _SplitSchema(json.load(handle))
+        except (ImportError, OSError, ValueError, TypeError, AttributeError, IndexError):
+            pass  # no fastjsonschema or an unexpected layout: nbformat's validator does it all
+    return _SPLIT_SCHEMAS[minor]
+
+
 def _schema_findings(nb: dict) -> List[Finding]:
-    minor = nb.get("nbformat_minor")
-    validator = _validator(minor if isinstance(minor, int) else 0)
+    minor = nb.get("nbformat_minor") if isinstance(nb.get("nbformat_minor"), int) else 0
+    fast = _fast_schema(minor)
+    if fast is not None and fast.valid(nb):
+        return []
+    validator = _validator(minor)
     try:
         validator.validate(nb)
     except Exception as exc:  # jsonschema's and fastjsonschema's errors share no base class
@@ -232,15 +286,19 @@ def _matching_branch(error):
 
 def cell_lines(text: str, count: int) -> Optional[List[int]]:
     """The file line of each cell's "cell_type" key, or None when the text does not say."""
-    matches = list(_CELL_KEY.finditer(text))
-    if len(matches) != count:
-        return None  # a "cell_type" key inside outputs or metadata: no reliable mapping
-    lines, line, at = [], 1, 0
-    for match in matches:
-        line += text.count("\n", at, match.start())
-        at = match.start()
-        lines.append(line)
-    return lines
+    lines, line, counted, at = [], 1, 0, 0
+    while True:
+        found = text.find('"cell_type"', at)
+        if found < 0:
+            break
+        at = found + 1
+        # a key, not text inside a string: inside a JSON string the quote would be escaped
+        if text[found - 1:found] != "\\" and text[found + 11:found + 14].lstrip()[:1] == ":":
+            line += text.count("\n", counted, found)
+            counted = found
+            lines.append(line)
+    # a "cell_type" key inside outputs or metadata too: no reliable mapping
+    return lines if len(lines) == count else None
 
 
 def _place(finding: Finding, path: str, text: str, lines: Optional[List[int]]) -> Finding:
@@ -252,7 +310,7 @@ def _place(finding: Finding, path: str, text: str, lines: Optional[List[int]]) -
             marker = text.find("<<<<<<<", offset)
             if marker >= 0:
                 line += text.count("\n", offset, marker)
-    return replace(finding, path=path, line=line)
+    return Finding(finding.rule, finding.message, finding.cell, finding.cell_id, path, line)
 
 
 def _nth_line_offset(text: str, line: int) -> int:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import FrozenSet, List, Optional, Set
+from typing import FrozenSet, List, Optional, Set, Tuple
 
 from .notebook import Notebook, cell_id, source_text
 from .policy import VOLATILE_CELL_METADATA, VOLATILE_NOTEBOOK_METADATA
@@ -118,15 +118,14 @@ def clean_notebook(nb: Notebook, options: CleanOptions = CleanOptions()) -> Clea
 
 
 def _clean_cell(cell: dict, index: int, options: CleanOptions, findings: List[Finding]) -> dict:
-    where = {"cell": index, "cell_id": cell_id(cell)}
     changes = {}
+    found: List[Tuple[Rule, str]] = []
     if cell.get("cell_type") == "code":
         outputs = cell.get("outputs")
         outputs = outputs if isinstance(outputs, list) else []
         keep = not options.strip_outputs or _has_tag(cell, options.keep_output_tag)
         if outputs and not keep:
-            plural = "s" if len(outputs) != 1 else ""
-            findings.append(Finding(Rule.OUTPUTS, f"has {len(outputs)} output{plural}", **where))
+            found.append((Rule.OUTPUTS, f"has {len(outputs)} output{'s' * (len(outputs) != 1)}"))
             outputs = changes["outputs"] = []
         if options.strip_execution_count:
             count = cell.get("execution_count")
@@ -134,20 +133,23 @@ def _clean_cell(cell: dict, index: int, options: CleanOptions, findings: List[Fi
             counted = [o for o in outputs if isinstance(o, dict) and o.get("execution_count") is not None]
             if count is not None or counted:
                 shown = count if count is not None else counted[0]["execution_count"]
-                findings.append(Finding(Rule.EXECUTION_COUNT, f"has execution count {shown}", **where))
+                found.append((Rule.EXECUTION_COUNT, f"has execution count {shown}"))
                 changes["execution_count"] = None
                 if counted:
                     marked = {id(o) for o in counted}
                     changes["outputs"] = [{**o, "execution_count": None} if id(o) in marked else o
                                           for o in outputs]
     metadata = cell.get("metadata")
-    if isinstance(metadata, dict):
+    if metadata and isinstance(metadata, dict):
         volatile = sorted(key for key in metadata if key in options.volatile_cell_metadata)
         if volatile:
-            findings.append(Finding(Rule.CELL_METADATA, "volatile metadata: " + ", ".join(volatile),
-                                    **where))
+            found.append((Rule.CELL_METADATA, "volatile metadata: " + ", ".join(volatile)))
             changes["metadata"] = {k: v for k, v in metadata.items() if k not in volatile}
-    return {**cell, **changes} if changes else cell
+    if not changes:
+        return cell
+    ident = cell_id(cell)
+    findings.extend(Finding(rule, message, cell=index, cell_id=ident) for rule, message in found)
+    return {**cell, **changes}
 
 
 def _has_tag(cell: dict, tag: str) -> bool:

@@ -204,3 +204,11 @@ def test_json_output_is_one_document(tree):
     assert first == {"path": "nb/dirty.ipynb", "line": 13, "rule": "outputs", "cell": 2, "index": 1,
                      "id": "load", "message": "has 1 output", "fixable": True}
     assert Path("nb/dirty.ipynb").exists()
+
+
+def test_cell_lines_skip_cell_type_inside_strings():
+    from nbmerge.check import cell_lines
+
+    text = '{"cells": [\n {"cell_type": "x", "source": "say \\"cell_type\\": 1"},\n\n {"cell_type" : "y"}]}'
+    assert cell_lines(text, 2) == [2, 4]
+    assert cell_lines(text, 3) is None  # counts disagree: no guessing
