@@ -212,3 +212,13 @@ def test_cell_lines_skip_cell_type_inside_strings():
     text = '{"cells": [\n {"cell_type": "x", "source": "say \\"cell_type\\": 1"},\n\n {"cell_type" : "y"}]}'
     assert cell_lines(text, 2) == [2, 4]
     assert cell_lines(text, 3) is None  # counts disagree: no guessing
+
+
+def test_docs_cover_every_command_and_key():
+    from nbmerge.config import KEYS
+
+    text = (ROOT / "docs" / "clean.md").read_text()
+    for command in ("clean", "check", "filter", "fix", "config"):
+        assert f"`nbmerge {command}" in text, command
+    for key in KEYS:
+        assert f"\n{key.name} = " in text, key.name
