@@ -56,6 +56,30 @@ def text_fallback(base: bytes, ours: bytes, theirs: bytes, options: MergeOptions
     return merged.encode("utf-8")
 
 
+def config_fields(notebook_path: "str | None") -> dict:
+    """MergeOptions fields from [tool.nbmerge], looked up from the notebook's folder.
+
+    Most repositories have no such table: a few stat calls find that out, and only a
+    pyproject.toml that mentions nbmerge loads the config module (and the TOML parser).
+    """
+    folder = os.path.abspath(os.path.dirname(notebook_path) if notebook_path else os.curdir)
+    while True:
+        candidate = os.path.join(folder, "pyproject.toml")
+        try:
+            with open(candidate, "rb") as handle:
+                if b"nbmerge" in handle.read():
+                    break
+        except OSError:
+            pass
+        parent = os.path.dirname(folder)
+        if os.path.exists(os.path.join(folder, ".git")) or parent == folder:
+            return {}
+        folder = parent
+    from .config import load_settings, merge_option_fields
+
+    return merge_option_fields(load_settings(start=folder))
+
+
 def _git_conflict_style() -> ConflictStyle:
     """merge.conflictStyle of the repository git is merging in (the driver's cwd)."""
     import subprocess  # only a conflict needs it; it costs start-up time
@@ -139,12 +163,19 @@ def run_merge_driver(argv: "list[str]") -> int:
         print(f"nbmerge: {STRATEGY_ENV}={strategy_name!r} is not one of "
               f"{', '.join(s.value for s in Strategy)}; marking conflicts", file=sys.stderr)
         strategy = Strategy.MARKERS
+    try:
+        configured = config_fields(args["path"])
+    except NbmergeError as exc:  # a bad config must not stop a merge: say so, use defaults
+        print(f"nbmerge: {exc}; merging with default settings", file=sys.stderr)
+        configured = {}
+    if args.get("strip_outputs"):
+        configured["strip_outputs"] = True
     options = MergeOptions(
         conflict_style=ConflictStyle(args.get("conflict_style", "merge")),
         marker_size=int(args["marker_size"]),
         labels=Labels(ours=args.get("label_ours") or "ours", base=args.get("label_base") or "base",
                       theirs=args.get("label_theirs") or "theirs"),
-        strategy=strategy, strip_outputs=args.get("strip_outputs", False))
+        strategy=strategy, **configured)
     try:
         base, ours, theirs = (read_file(p) for p in (args["base"], args["ours"], args["theirs"]))
     except NotebookReadError as exc:

@@ -133,3 +133,27 @@ def test_unknown_strategy_still_marks_conflicts(git_repo, monkeypatch):
     assert result.returncode == 1
     assert "NBMERGE_STRATEGY='mine' is not one of" in result.stderr
     assert "<<<<<<< ours" in "".join(sources(path))
+
+
+def test_pyproject_config_reaches_the_driver(git_repo):
+    """[tool.nbmerge] strip-outputs = true: the merged notebook carries no outputs."""
+    case = CASE / "disjoint_cell_edits"
+    (git_repo / "pyproject.toml").write_text("[tool.nbmerge]\nstrip-outputs = true\n")
+    path = start_repo(git_repo, case / "base.ipynb")
+    branch_commits(git_repo, path, case / "ours.ipynb", case / "theirs.ipynb")
+    result = run_git(git_repo, "merge", "--no-edit", "feature", check=False)
+    assert result.returncode == 0, result.stderr
+    cells = assert_valid_notebook(path)["cells"]
+    assert all(c.get("outputs", []) == [] for c in cells)
+    assert "parse_dates" in "".join(sources(path))
+
+
+def test_bad_config_warns_and_merges(git_repo):
+    case = CASE / "disjoint_cell_edits"
+    (git_repo / "pyproject.toml").write_text("[tool.nbmerge]\nstrip-outptus = true\n")
+    path = start_repo(git_repo, case / "base.ipynb")
+    branch_commits(git_repo, path, case / "ours.ipynb", case / "theirs.ipynb")
+    result = run_git(git_repo, "merge", "--no-edit", "feature", check=False)
+    assert result.returncode == 0
+    assert "unknown key 'strip-outptus'" in result.stderr and "default settings" in result.stderr
+    assert path.read_bytes() == (case / "expected.ipynb").read_bytes()
