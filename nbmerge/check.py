@@ -358,9 +358,13 @@ def render_text(findings: Iterable[Finding], stream: IO[str]) -> None:
 def render_github(findings: Iterable[Finding], stream: IO[str]) -> None:
     """GitHub Actions workflow commands: `::error file=…,line=…,title=…::message`."""
     for finding in findings:
-        props = f"file={_gh_property(finding.path)},line={finding.line or 1}," \
-                f"title={_gh_property('nbmerge ' + finding.rule.value)}"
-        stream.write(f"::error {props}::{_gh_data(_where(finding) + finding.message)}\n")
+        stream.write(annotation(finding.path, finding.line or 1, "nbmerge " + finding.rule.value,
+                                _where(finding) + finding.message))
+
+
+def annotation(path: str, line: int, title: str, message: str) -> str:
+    """One `::error` workflow command line, escaped as GitHub's runner expects."""
+    return f"::error file={_gh_property(path)},line={line},title={_gh_property(title)}::{_gh_data(message)}\n"
 
 
 def _gh_data(value: str) -> str:

@@ -72,6 +72,8 @@ def clean_command(paths, quiet, **overrides):
 
     settings = _settings(**overrides)
     options = clean_options(settings)
+    if "-" in paths and len(paths) > 1:
+        raise Trouble("`-` (standard input) cannot be combined with other paths")
     if paths == ("-",):
         data = sys.stdin.buffer.read()
         try:
@@ -121,7 +123,7 @@ def check_command(paths, fmt, no_schema, jobs, **overrides):
 
     Example: nbmerge check --format github .
     """
-    from .check import check_files, render_github, render_json, render_text
+    from .check import annotation, check_files, render_github, render_json, render_text
     from .config import clean_options
 
     settings = _settings(**overrides, schema=False if no_schema else None)
@@ -143,7 +145,7 @@ def check_command(paths, fmt, no_schema, jobs, **overrides):
     elif fmt == "github":
         render_github(findings, out)
         for error in errors:
-            out.write(f"::error file={error.path}::{error.problem}\n")
+            out.write(annotation(error.path, 1, "nbmerge unreadable", error.problem))
     else:
         render_text(findings, out)
     for error in errors:
@@ -204,7 +206,7 @@ def fix_command(notebook, output):
     Example: nbmerge fix analysis.ipynb && git add analysis.ipynb
     """
     from .config import merge_option_fields
-    from .fix import FixError, NothingToFix, fix_text
+    from .fix import NothingToFix, fix_text
     from .notebook import serialize_notebook, write_file_atomic
 
     fields = merge_option_fields(_settings())
@@ -218,7 +220,7 @@ def fix_command(notebook, output):
     except NothingToFix as exc:
         click.echo(f"{exc}; nothing to fix", err=True)
         return
-    except FixError as exc:
+    except NbmergeError as exc:  # FixError, or the engine's own named errors
         raise Trouble(str(exc)) from None
     target = output or notebook
     try:
@@ -230,8 +232,10 @@ def fix_command(notebook, output):
     left = len(fixed.conflicts)
     plural = "s" * (fixed.hunks != 1)
     if left:
+        cells = sorted({c.cell_index + 1 for c in fixed.conflicts if getattr(c, "cell_index", None) is not None})
+        where = f" (cell{'s' * (len(cells) != 1)} {', '.join(map(str, cells))})" if cells else ""
         click.echo(f"{target}: rebuilt from {fixed.hunks} git conflict{plural}; {left} conflict"
-                   f"{'s' * (left != 1)} left inside cells (see `nbmerge check {target}`)", err=True)
+                   f"{'s' * (left != 1)} left{where}; see `nbmerge check {target}`", err=True)
         sys.exit(EXIT_FINDINGS)
     click.echo(f"{target}: rebuilt from {fixed.hunks} git conflict{plural}; no conflicts left", err=True)
 

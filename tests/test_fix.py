@@ -78,7 +78,7 @@ def test_conflict_on_one_line_lands_inside_the_cell(git_repo, style, nbmerge_in)
     notebook = broken_by_git(git_repo, "same-line", style)
     result = nbmerge_in(fix_command, "a.ipynb", cwd=git_repo)
     assert result.returncode == 1, result.stderr
-    assert "1 conflict left inside cells" in result.stderr and "Traceback" not in result.stderr
+    assert "1 conflict left (cell 1)" in result.stderr and "Traceback" not in result.stderr
     nb = assert_valid_notebook(notebook)
     source = "".join(nb["cells"][0]["source"])
     expected = "import os\n<<<<<<< HEAD\nx = 100\n"
