@@ -22,7 +22,7 @@ from .errors import NbmergeError, NotebookReadError
 from .notebook import cell_id, parse_notebook, source_text
 
 # Below this many files a process pool costs more to start than it saves.
-PARALLEL_THRESHOLD = 64
+PARALLEL_THRESHOLD = 200
 
 
 class UnreadableFile(NbmergeError):

@@ -68,7 +68,8 @@ def test_github_format_is_chosen_on_github(tree, monkeypatch):
         "::error file=nb/dirty.ipynb,line=13,title=nbmerge outputs::cell 2 (load): has 1 output"
 
 
-def test_parallel_and_serial_agree(tree):
+def test_parallel_and_serial_agree(tree, monkeypatch):
+    monkeypatch.setattr("nbmerge.check.PARALLEL_THRESHOLD", 20)
     many = tree / "many"
     many.mkdir()
     for i in range(80):  # above the threshold where the pool starts
