@@ -36,6 +36,7 @@ import os
 import random
 import shlex
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -156,12 +157,17 @@ def run_driver(template, case_dir, keep_dir, tool, env, timeout):
         cmd = expand(template, subs)
         t0 = time.perf_counter()
         timed_out = False
+        # own process group, so that a timeout kills the driver, not just sh
+        p = subprocess.Popen(["sh", "-c", cmd], cwd=work, env=env, stdin=subprocess.DEVNULL,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
         try:
-            p = subprocess.run(["sh", "-c", cmd], cwd=work, env=env, stdin=subprocess.DEVNULL,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout)
-            rc, err = p.returncode, p.stderr.decode("utf-8", "replace")
-        except subprocess.TimeoutExpired as e:
-            rc, err, timed_out = None, (e.stderr or b"").decode("utf-8", "replace"), True
+            _, err = p.communicate(timeout=timeout)
+            rc = p.returncode
+        except subprocess.TimeoutExpired:
+            os.killpg(p.pid, signal.SIGKILL)
+            _, err = p.communicate()
+            rc, timed_out = None, True
+        err = err.decode("utf-8", "replace")
         dt = time.perf_counter() - t0
         kept = os.path.join(keep_dir, "%s__%s.ipynb" % (os.path.basename(os.path.normpath(case_dir)), tool))
         if os.path.exists(a):
@@ -244,7 +250,7 @@ def merge_mode(args):
                         r["status"] = classify(tool, r)
                         results[tool][case] = r
                 if args.verbose:
-                    print("[%d/%d] %s: %s" % (i + 1, len(cases), os.path.basename(case), " ".join(
+                    print("[%d/%d] %s: %s" % (i + 1, len(cases), os.path.basename(os.path.normpath(case)), " ".join(
                         "%s=%s" % (t, results[t][case]["status"]) for t in names)), file=sys.stderr)
 
         paths = sorted({r["out"] for n in names for r in results[n].values() if r["out"]})
@@ -275,7 +281,7 @@ def merge_mode(args):
             for c, r in results[tool].items():
                 if r["status"] in ("crash", "timeout"):
                     tail = r["stderr"].strip().splitlines()[-1:] or [""]
-                    print("  %s %s on %s: rc=%s %s" % (tool, r["status"], os.path.basename(c), r["rc"], tail[0][:160]))
+                    print("  %s %s on %s: rc=%s %s" % (tool, r["status"], os.path.basename(os.path.normpath(c)), r["rc"], tail[0][:160]))
         if args.json:
             dump = {t: {c: dict(r, valid_json=checks.get(r["out"], [False])[0] if r["out"] else False,
                                 valid_nb=checks.get(r["out"], [0, False])[1] if r["out"] else False,
@@ -303,6 +309,8 @@ def startup_mode(args):
         ("nbstripout --help", [os.path.join(b, "nbstripout"), "--help"]),
         ("nb-clean --help", [os.path.join(b, "nb-clean"), "--help"]),
     ]
+    if args.only_extra:
+        cmds = cmds[:1]
     if args.ours_cmd:
         cmds.append(("ours --help", shlex.split(args.ours_cmd) + ["--help"]))
     for e in args.extra:
@@ -335,7 +343,7 @@ def main():
     ap.add_argument("cases", nargs="*", help="case directories with base/ours/theirs.ipynb")
     ap.add_argument("--peers-venv", default="/opt/peers")
     ap.add_argument("--ours-cmd", help='nbmerge driver command, e.g. "python -m nbmerge merge-driver"; '
-                    "'%s' is appended unless it has placeholders" % MERGE_PLACEHOLDERS)
+                    "'%s' is appended unless it has placeholders" % MERGE_PLACEHOLDERS.replace("%", "%%"))
     ap.add_argument("--ours-name", default="nbmerge")
     ap.add_argument("--tools", default=DEFAULT_TOOLS, help="comma list from: %s (default %s)"
                     % (", ".join(PEER_DRIVERS), DEFAULT_TOOLS))
@@ -347,6 +355,8 @@ def main():
     ap.add_argument("--startup", action="store_true", help="measure start-up times instead of merging")
     ap.add_argument("--extra", action="append", default=[], metavar="LABEL=CMD",
                     help="extra command to time in --startup mode")
+    ap.add_argument("--only-extra", action="store_true",
+                    help="in --startup mode time only `python -c pass` and the --extra commands")
     args = ap.parse_args()
     if args.startup:
         startup_mode(args)
