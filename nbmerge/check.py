@@ -33,6 +33,14 @@ class UnreadableFile(NbmergeError):
         self.path = path
         self.problem = problem
 
+    def __reduce__(self):  # it travels back from pool workers; Exception's default would lose args
+        return UnreadableFile, (self.path, self.problem)
+
+    def __eq__(self, other):
+        return isinstance(other, UnreadableFile) and (self.path, self.problem) == (other.path, other.problem)
+
+    __hash__ = Exception.__hash__
+
 
 _GIT_MARKER = re.compile(r"^<{7,}(?: |$)", re.M)
 _JSON_POSITION = re.compile(r"at line (\d+) column")

@@ -74,11 +74,12 @@ def test_parallel_and_serial_agree(tree, monkeypatch):
     many.mkdir()
     for i in range(80):  # above the threshold where the pool starts
         shutil.copy([CLEAN, DIRTY, MARKED][i % 3], many / f"{i:03}.ipynb")
-    paths = sorted(str(p) for p in many.iterdir())
+    paths = sorted(str(p) for p in many.iterdir()) + [str(many / "missing.ipynb")]
     serial = list(check_files(paths, jobs=1))
     parallel = list(check_files(paths, jobs=2))
     assert parallel == serial
-    assert sum(bool(findings) for _, findings in serial) == 53
+    assert sum(isinstance(found, list) and bool(found) for _, found in serial) == 53
+    assert "No such file" in str(parallel[-1][1])
 
 
 def test_unreadable_file_is_exit_2_with_one_line(tree, monkeypatch):
