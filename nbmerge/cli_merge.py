@@ -76,7 +76,7 @@ def example_command():
     names = [str(folder / f"{side}.ipynb") for side in ("base", "ours", "theirs")]
     merged = merge_bytes(*(read_file(n) for n in names), MergeOptions(), names=tuple(names))
     for index, cell in enumerate(merged.result.notebook["cells"]):
-        click.secho(f"── cell {index} · {cell['cell_type']} · id {cell.get('id', '-')} "
+        click.secho(f"── cell {index + 1} · {cell['cell_type']} · id {cell.get('id', '-')} "
                     f"· {len(cell.get('outputs', []))} outputs", bold=True)
         click.echo(source_text(cell))
     click.echo()

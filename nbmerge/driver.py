@@ -223,7 +223,8 @@ def describe_conflicts(result: MergeResult) -> str:
     """One line: how many conflicts, in which cells."""
     places = []
     for conflict in result.conflicts:
-        where = "notebook metadata" if conflict.cell_index is None else f"cell {conflict.cell_index}"
+        # Cells are counted from 1 in messages, as a reader counts them (and as diff and check do).
+        where = "notebook metadata" if conflict.cell_index is None else f"cell {conflict.cell_index + 1}"
         if conflict.cell_id:
             where += f" ({conflict.cell_id})"
         places.append(f"{where}: {conflict.kind.value}")

@@ -82,11 +82,11 @@ def check_notebook_shape(nb: Any, path: str) -> None:
         raise NotebookReadError(path, "not a notebook: \"metadata\" is not an object")
     for index, cell in enumerate(cells):
         if not isinstance(cell, dict) or not isinstance(cell.get("cell_type"), str):
-            raise NotebookReadError(path, f"cell {index} is not a cell (no cell_type)")
+            raise NotebookReadError(path, f"cell {index + 1} is not a cell (no cell_type)")
         source = cell.get("source", "")
         if not (isinstance(source, str) or
                 (isinstance(source, list) and all(isinstance(s, str) for s in source))):
-            raise NotebookReadError(path, f"cell {index}: source is neither a string nor a list of strings")
+            raise NotebookReadError(path, f"cell {index + 1}: source is neither a string nor a list of strings")
 
 
 def empty_notebook() -> Notebook:
