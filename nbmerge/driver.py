@@ -18,7 +18,7 @@ from collections import namedtuple
 
 from .errors import NbmergeError, NotebookReadError
 from .merge import MergeResult, merge_notebooks
-from .notebook import (DEFAULT_MAX_BYTES, detect_format, parse_notebook, read_file,
+from .notebook import (DEFAULT_MAX_BYTES, detect_format, merge_formats, parse_notebook, read_file,
                        serialize_notebook, write_file_atomic)
 from .policy import ConflictStyle, Labels, MergeOptions, Strategy, parse_conflict_style
 from .textmerge import merge_text
@@ -40,7 +40,10 @@ def merge_bytes(base: bytes, ours: bytes, theirs: bytes, options: MergeOptions, 
     ours_nb = parse_notebook(ours, names[1], max_bytes=max_bytes)
     theirs_nb = parse_notebook(theirs, names[2], max_bytes=max_bytes)
     result = merge_notebooks(base_nb, ours_nb, theirs_nb, options)
-    return FileMerge(serialize_notebook(result.notebook, detect_format(ours, ours_nb)), result)
+    layout = detect_format(ours, ours_nb)
+    if base.strip():  # an empty base (add/add) has no layout to merge against
+        layout = merge_formats(detect_format(base, base_nb), layout, detect_format(theirs, theirs_nb))
+    return FileMerge(serialize_notebook(result.notebook, layout), result)
 
 
 def text_fallback(base: bytes, ours: bytes, theirs: bytes, options: MergeOptions) -> "bytes | None":

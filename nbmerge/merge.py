@@ -146,9 +146,12 @@ def _pick_outputs(origin: str, base: dict, ours: dict, theirs: dict, options: Me
     return side.get("outputs", []), side.get("execution_count")
 
 
-def merge_cell(base: Optional[dict], ours: dict, theirs: dict,
-               options: MergeOptions) -> Tuple[dict, List[Tuple[ConflictKind, str, int]]]:
-    """Merge one cell present on both sides (base None: added on both); return it and its conflicts."""
+def merge_cell(base: Optional[dict], ours: dict, theirs: dict, options: MergeOptions,
+               settle=None) -> Tuple[dict, List[Tuple[ConflictKind, str, int]]]:
+    """Merge one cell present on both sides (base None: added on both); return it and its conflicts.
+
+    settle: see textmerge.render_regions.
+    """
     if base is not None and not options.strip_outputs:
         # Most cells changed on one side at most; whole-dict equality is cheap and exact.
         if ours == theirs or theirs == base:
@@ -161,7 +164,7 @@ def merge_cell(base: Optional[dict], ours: dict, theirs: dict,
     b_text, o_text, t_text = source_text(base), source_text(ours), source_text(theirs)
     text, hunks = merge_text(b_text, o_text, t_text, style=options.conflict_style,
                              labels=options.labels, marker_size=options.marker_size,
-                             strategy=options.strategy)
+                             strategy=options.strategy, settle=settle)
     if o_text == t_text:
         origin = "same"
     elif t_text == b_text:
@@ -353,6 +356,7 @@ def merge_notebooks(base: dict, ours: dict, theirs: dict,
         return [tok for tok in chunk_t if tok not in folded]
 
     order = merge_cell_order(len(b_cells), ours_seq, theirs_seq, pair_similar)
+    settle = _moved_lines_settler(b_cells, o_cells, t_cells, ours_to_base, theirs_to_base)
 
     cells: List[dict] = []
     conflicts: List[Conflict] = []
@@ -367,7 +371,7 @@ def merge_notebooks(base: dict, ours: dict, theirs: dict,
             o_cell = o_cells[base_in_ours[n]] if n in base_in_ours else None
             t_cell = t_cells[base_in_theirs[n]] if n in base_in_theirs else None
             if o_cell is not None and t_cell is not None:
-                cell, found = merge_cell(b_cell, o_cell, t_cell, options)
+                cell, found = merge_cell(b_cell, o_cell, t_cell, options, settle)
             else:
                 cell = _one_side_deleted(b_cell, o_cell, t_cell, options, found)
                 if cell is None:
@@ -390,6 +394,36 @@ def merge_notebooks(base: dict, ours: dict, theirs: dict,
                           cells[c.cell_index].get("id") if c.cell_index is not None else None, c.hunks)
                  for c in conflicts]
     return MergeResult(_ordered_like(notebook, ours), conflicts)
+
+
+def _moved_lines_settler(b_cells, o_cells, t_cells, ours_to_base, theirs_to_base):
+    """Settle "one side removed lines the other changed" when the remover moved them.
+
+    A side that splits a cell moves lines into a cell of its own; if that side's new or
+    changed cells already hold the other side's version of the lines, verbatim, the
+    removal loses nothing and is the merge (git's line merge finds the same).
+    """
+    def changed_texts(cells, to_base):
+        return [source_text(c) + "\n" for c, b in zip(cells, to_base)
+                if b is None or source_text(c) != source_text(b_cells[b])]
+
+    texts = {"ours": None, "theirs": None}
+
+    def holds(side, lines) -> bool:
+        if texts[side] is None:
+            texts[side] = (changed_texts(o_cells, ours_to_base) if side == "ours"
+                           else changed_texts(t_cells, theirs_to_base))
+        block = "".join(lines)
+        return any(block in text for text in texts[side])
+
+    def settle(region):
+        if not region.ours and region.theirs and holds("ours", region.theirs):
+            return ()
+        if not region.theirs and region.ours and holds("theirs", region.ours):
+            return ()
+        return None
+
+    return settle
 
 
 def _match_inserts(o_cells, t_cells, ours_to_base, theirs_to_base) -> Dict[int, int]:

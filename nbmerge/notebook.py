@@ -24,9 +24,12 @@ BOM = b"\xef\xbb\xbf"
 _NON_ASCII_ESCAPE = re.compile(rb"\\u(?!00[0-7])[0-9a-fA-F]{4}")
 
 
-class FileFormat(namedtuple("FileFormat", "indent sort_keys ensure_ascii newline final_newline",
-                            defaults=(1, True, False, "\n", True))):
-    """How a notebook file was laid out, so a rewrite changes no line it need not."""
+class FileFormat(namedtuple("FileFormat", "indent sort_keys ensure_ascii newline final_newline html_escape",
+                            defaults=(1, True, False, "\n", True, False))):
+    """How a notebook file was laid out, so a rewrite changes no line it need not.
+
+    html_escape: <, > and & written as \\u003c, \\u003e, \\u0026, as Colab does.
+    """
 
     __slots__ = ()
 
@@ -84,8 +87,13 @@ def check_notebook_shape(nb: Any, path: str) -> None:
         if not isinstance(cell, dict) or not isinstance(cell.get("cell_type"), str):
             raise NotebookReadError(path, f"cell {index + 1} is not a cell (no cell_type)")
         source = cell.get("source", "")
-        if not (isinstance(source, str) or
-                (isinstance(source, list) and all(isinstance(s, str) for s in source))):
+        if isinstance(source, str):
+            continue
+        try:
+            "".join(source)  # in C, much faster than checking each line's type
+        except TypeError:
+            source = None
+        if not isinstance(source, list):
             raise NotebookReadError(path, f"cell {index + 1}: source is neither a string nor a list of strings")
 
 
@@ -108,23 +116,33 @@ def detect_format(data: bytes, nb: Any = None) -> FileFormat:
         indent = 0  # minified on one line
     ensure_ascii = data.isascii() and bool(_NON_ASCII_ESCAPE.search(data))
     final_newline = data.endswith(b"\n")
+    html_escape = ((b"\\u003c" in data or b"\\u003e" in data)
+                   and not any(char in data for char in (b"<", b">", b"&")))
     # Jupyter sorts keys; other writers may not, and then we keep their order.
-    sort_keys = True if nb is None else _sorted_deep(nb, depth=0)
+    sort_keys = True if nb is None else _keys_sorted(nb)
     return FileFormat(indent=indent, sort_keys=sort_keys, ensure_ascii=ensure_ascii,
-                      newline=newline, final_newline=final_newline)
+                      newline=newline, final_newline=final_newline, html_escape=html_escape)
 
 
-def _sorted_deep(value: Any, depth: int) -> bool:
-    if depth > 3:
-        return True
-    if isinstance(value, dict):
-        keys = list(value)
-        if keys != sorted(keys):
-            return False
-        return all(_sorted_deep(v, depth + 1) for v in list(value.values())[:8])
-    if isinstance(value, list):
-        return all(_sorted_deep(v, depth + 1) for v in value[:4])
+def _keys_sorted(nb: Any, budget: int = 4000) -> bool:
+    """Whether every dict seen (up to budget of them, cells and outputs included) has sorted keys."""
+    stack = [nb]
+    while stack and budget > 0:
+        value = stack.pop()
+        if isinstance(value, dict):
+            budget -= 1
+            keys = list(value)
+            if keys != sorted(keys):
+                return False
+            stack.extend(v for v in value.values() if isinstance(v, (dict, list)))
+        elif isinstance(value, list):
+            stack.extend(v for v in value if isinstance(v, (dict, list)))
     return True
+
+
+def merge_formats(base: FileFormat, ours: FileFormat, theirs: FileFormat) -> FileFormat:
+    """Layout merged like content: a field theirs changed (and ours did not) is theirs'."""
+    return FileFormat(*(t if o == b else o for b, o, t in zip(base, ours, theirs)))
 
 
 def serialize_notebook(nb: Notebook, fmt: FileFormat = JUPYTER_FORMAT) -> bytes:
@@ -132,6 +150,8 @@ def serialize_notebook(nb: Notebook, fmt: FileFormat = JUPYTER_FORMAT) -> bytes:
     text = json.dumps(nb, indent=fmt.indent if fmt.indent else None, sort_keys=fmt.sort_keys,
                       ensure_ascii=fmt.ensure_ascii, check_circular=False,
                       separators=(",", ": ") if fmt.indent else (",", ":"))
+    if fmt.html_escape:  # safe on the whole text: JSON syntax never uses these characters
+        text = text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
     if fmt.final_newline:
         text += "\n"
     if fmt.newline != "\n":

@@ -151,8 +151,12 @@ def _split_on_shared_lines(base, ours, theirs) -> List[Region]:
 
 def render_regions(regions: Sequence[Region], *, style: ConflictStyle = ConflictStyle.MERGE,
                    labels: Labels = Labels(), marker_size: int = 7,
-                   strategy: Strategy = Strategy.MARKERS) -> Tuple[List[str], int]:
-    """Turn tagged regions into merged lines; return them and the number of conflicts left."""
+                   strategy: Strategy = Strategy.MARKERS, settle=None) -> Tuple[List[str], int]:
+    """Turn tagged regions into merged lines; return them and the number of conflicts left.
+
+    settle(region) may resolve a conflict the lines alone cannot (it returns the lines to
+    write, or None to leave the conflict marked).
+    """
     lines: List[str] = []
     conflicts = 0
     for region in regions:
@@ -167,6 +171,8 @@ def render_regions(regions: Sequence[Region], *, style: ConflictStyle = Conflict
         elif strategy is Strategy.UNION:
             lines.extend(region.ours)
             lines.extend(region.theirs)
+        elif settle is not None and settle(region) is not None:
+            lines.extend(settle(region))
         else:
             conflicts += 1
             lines.extend(conflict_block(region.base, region.ours, region.theirs, style=style,
@@ -198,7 +204,7 @@ def merge_final_newline(base: str, ours: str, theirs: str) -> bool:
 
 def merge_text(base: str, ours: str, theirs: str, *, style: ConflictStyle = ConflictStyle.MERGE,
                labels: Labels = Labels(), marker_size: int = 7,
-               strategy: Strategy = Strategy.MARKERS) -> Tuple[str, int]:
+               strategy: Strategy = Strategy.MARKERS, settle=None) -> Tuple[str, int]:
     """Merge three versions of a text; return the result and its number of conflicts."""
     if ours == theirs or theirs == base:
         return ours, 0
@@ -206,8 +212,8 @@ def merge_text(base: str, ours: str, theirs: str, *, style: ConflictStyle = Conf
         return theirs, 0
     base_l, ours_l, theirs_l = split_lines(base), split_lines(ours), split_lines(theirs)
     regions = refine_conflicts(list(merge_regions(base_l, ours_l, theirs_l)), style)
-    lines, conflicts = render_regions(regions, style=style, labels=labels,
-                                      marker_size=marker_size, strategy=strategy)
+    lines, conflicts = render_regions(regions, style=style, labels=labels, marker_size=marker_size,
+                                      strategy=strategy, settle=settle)
     text = "".join(lines)
     if text and not merge_final_newline(base, ours, theirs) and text.endswith("\n"):
         text = text[:-1]

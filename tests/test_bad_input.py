@@ -48,13 +48,13 @@ def test_missing_file_is_one_line(tmp_path):
 def test_bom_and_crlf_notebooks_merge(name, tmp_path):
     """A BOM or CRLF line endings are not damage: such notebooks merge like any other."""
     out = tmp_path / "out.ipynb"
-    result = run_nbmerge("merge", BAD / name, BAD / name, GOOD, "-o", out)
+    result = run_nbmerge("merge", GOOD, BAD / name, GOOD, "-o", out)
     assert result.returncode == 0, result.stderr
     data = assert_valid_notebook(out)
     assert len(data["cells"]) == 6
     raw = out.read_bytes()
     assert not raw.startswith(b"\xef\xbb\xbf"), "the result opens in Jupyter, which rejects a BOM"
-    assert (b"\r\n" in raw) == (name == "crlf.ipynb"), "CRLF files stay CRLF"
+    assert (b"\r\n" in raw) == (name == "crlf.ipynb"), "ours' CRLF line endings are kept"
 
 
 def test_size_limit_names_the_file():

@@ -60,3 +60,29 @@ def test_same_inputs_give_same_bytes(tmp_path):
                     "-o", out, check=0)
         outs.append(out.read_bytes())
     assert outs[0] == outs[1]
+
+
+def test_layout_is_merged_like_content(tmp_path):
+    """Theirs re-saved the file with CRLF and no final newline, ours edited a cell: both kept."""
+    folder = FIXTURES / "merge" / "disjoint_cell_edits"
+    theirs = tmp_path / "theirs.ipynb"
+    theirs.write_bytes((folder / "theirs.ipynb").read_bytes().rstrip(b"\n").replace(b"\n", b"\r\n"))
+    out = tmp_path / "out.ipynb"
+    run_nbmerge("merge", folder / "base.ipynb", folder / "ours.ipynb", theirs, "-o", out, check=0)
+    expected = (folder / "expected.ipynb").read_bytes().rstrip(b"\n").replace(b"\n", b"\r\n")
+    assert out.read_bytes() == expected
+
+
+def test_colab_html_escapes_are_kept(tmp_path):
+    """Colab writes <, > and & as \\u003c, \\u003e, \\u0026; a merge must not rewrite every such line."""
+    folder = FIXTURES / "merge" / "disjoint_cell_edits"
+    paths = []
+    for side in ("base", "ours", "theirs"):
+        text = (folder / f"{side}.ipynb").read_text().replace("print(len(df))", "print(len(df) > 0 and 1 < 2)")
+        paths.append(tmp_path / f"{side}.ipynb")
+        paths[-1].write_text(text.replace(">", "\\u003e").replace("<", "\\u003c"))
+    out = tmp_path / "out.ipynb"
+    run_nbmerge("merge", *paths, "-o", out, check=0)
+    raw = out.read_text()
+    assert "\\u003e 0 and 1 \\u003c 2" in raw and "<" not in raw and ">" not in raw
+    assert_valid_notebook(out)
