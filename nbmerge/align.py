@@ -120,8 +120,12 @@ def _usable_ids(cells: Sequence[dict]) -> bool:
     return all(ids) and len(set(ids)) == len(ids)
 
 
-def match_cells(base: Sequence[dict], side: Sequence[dict]) -> List[Optional[int]]:
-    """For each cell of side, the index of the base cell it is, or None if it is new."""
+def match_cells(base: Sequence[dict], side: Sequence[dict], *,
+                base_keys: Optional[dict] = None) -> List[Optional[int]]:
+    """For each cell of side, the index of the base cell it is, or None if it is new.
+
+    base_keys, a dict, caches base cells' keys across calls with the same base.
+    """
     match = [None] * len(side)
     taken = [False] * len(base)
 
@@ -142,7 +146,11 @@ def match_cells(base: Sequence[dict], side: Sequence[dict]) -> List[Optional[int
     if all(m is not None for m in match):
         return match  # ids paired every cell: the usual case for notebooks with ids
     # Keys only for cells still unpaired: building them is most of the cost.
-    base_keys = [None if taken[b] else cell_key(c) for b, c in enumerate(base)]
+    cache = {} if base_keys is None else base_keys
+    for b, c in enumerate(base):
+        if not taken[b] and b not in cache:
+            cache[b] = cell_key(c)
+    base_keys = [None if taken[b] else cache[b] for b in range(len(base))]
     side_keys = [None if match[s] is not None else cell_key(c) for s, c in enumerate(side)]
     _match_unique_identical(base_keys, side_keys, match, taken, pair)
     # Similar cells at the same place pair up even under ids: cut-and-paste and some

@@ -42,7 +42,10 @@ def merge_bytes(base: bytes, ours: bytes, theirs: bytes, options: MergeOptions, 
     result = merge_notebooks(base_nb, ours_nb, theirs_nb, options)
     layout = detect_format(ours, ours_nb)
     if base.strip():  # an empty base (add/add) has no layout to merge against
-        layout = merge_formats(detect_format(base, base_nb), layout, detect_format(theirs, theirs_nb))
+        # Key order is read off ours alone: it is the costly part, and theirs re-sorting a
+        # file is not an edit worth carrying.
+        layout = merge_formats(detect_format(base)._replace(sort_keys=layout.sort_keys), layout,
+                               detect_format(theirs)._replace(sort_keys=layout.sort_keys))
     return FileMerge(serialize_notebook(result.notebook, layout), result)
 
 

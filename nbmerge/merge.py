@@ -325,8 +325,9 @@ def merge_notebooks(base: dict, ours: dict, theirs: dict,
                     options: MergeOptions = MergeOptions()) -> MergeResult:
     """Merge three parsed notebooks; the result is a valid notebook even with conflicts."""
     b_cells, o_cells, t_cells = base.get("cells", []), ours.get("cells", []), theirs.get("cells", [])
-    ours_to_base = match_cells(b_cells, o_cells)
-    theirs_to_base = match_cells(b_cells, t_cells)
+    base_keys = {}  # shared by both matchings: building keys is much of their cost
+    ours_to_base = match_cells(b_cells, o_cells, base_keys=base_keys)
+    theirs_to_base = match_cells(b_cells, t_cells, base_keys=base_keys)
     base_in_ours = {b: j for j, b in enumerate(ours_to_base) if b is not None}
     base_in_theirs = {b: k for k, b in enumerate(theirs_to_base) if b is not None}
     theirs_same_as_ours = _match_inserts(o_cells, t_cells, ours_to_base, theirs_to_base)
@@ -472,7 +473,8 @@ def _restore_kept(order, placed, b_cells, o_cells, t_cells, base_in_ours, base_i
         tok = ("b", n)
         if tok in placed or (n in base_in_ours) == (n in base_in_theirs):
             continue
-        if n in base_in_ours or n in base_in_theirs:
+        kept = o_cells[base_in_ours[n]] if n in base_in_ours else t_cells[base_in_theirs[n]]
+        if _modified(b_cells[n], kept, options):  # unchanged by the keeper: the deletion wins
             missing.append(tok)
     if not missing:
         return order

@@ -124,7 +124,7 @@ def detect_format(data: bytes, nb: Any = None) -> FileFormat:
                       newline=newline, final_newline=final_newline, html_escape=html_escape)
 
 
-def _keys_sorted(nb: Any, budget: int = 4000) -> bool:
+def _keys_sorted(nb: Any, budget: int = 1500) -> bool:
     """Whether every dict seen (up to budget of them, cells and outputs included) has sorted keys."""
     stack = [nb]
     while stack and budget > 0:
