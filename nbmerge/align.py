@@ -13,7 +13,7 @@ through the lines it shares with a leftover cell.
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections import defaultdict, deque
+from collections import Counter, defaultdict, deque
 from difflib import SequenceMatcher
 from .notebook import cell_id, source_text
 
@@ -162,21 +162,16 @@ def match_cells(base: Sequence[dict], side: Sequence[dict], *,
 
 
 def _match_unique_identical(base_keys, side_keys, match, taken, pair) -> None:
-    """Pair cells whose content occurs exactly once in each version, wherever they stand."""
-    counts = defaultdict(lambda: [0, 0, -1])
-    for b, key in enumerate(base_keys):
-        if not taken[b]:
-            entry = counts[key]
-            entry[0] += 1
-            entry[2] = b
+    """Pair cells whose content occurs exactly once in each version, wherever they stand.
+
+    Keys of cells already paired are None; Counter does the counting in C.
+    """
+    base_count = Counter(base_keys)
+    side_count = Counter(side_keys)
+    where = {key: b for b, key in enumerate(base_keys) if base_count[key] == 1}
     for s, key in enumerate(side_keys):
-        if match[s] is None and key in counts:
-            counts[key][1] += 1
-    for s, key in enumerate(side_keys):
-        if match[s] is None:
-            entry = counts.get(key)
-            if entry and entry[0] == 1 and entry[1] == 1:
-                pair(s, entry[2])
+        if key is not None and side_count[key] == 1 and key in where:
+            pair(s, where[key])
 
 
 def _anchors(match) -> List[Tuple[int, int]]:
