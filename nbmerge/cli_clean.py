@@ -139,7 +139,7 @@ def check_command(paths, fmt, no_schema, jobs, **overrides):
             findings.extend(outcome)
     if progress:
         click.echo("\r\033[K", nl=False, err=True)
-    out = click.get_text_stream("stdout")
+    out = sys.stdout
     if fmt == "json":
         render_json(findings, out, checked=len(notebooks), errors=[str(e) for e in errors])
     elif fmt == "github":

@@ -76,7 +76,9 @@ def want_color(choice: str, stream: IO) -> bool:
 
 
 def _stdout() -> IO[str]:
-    return click.get_text_stream("stdout", encoding="utf-8", errors="replace")
+    if hasattr(sys.stdout, "reconfigure"):  # notebooks hold any text; never die on a terminal's codec
+        sys.stdout.reconfigure(encoding="utf-8", errors="replace")
+    return sys.stdout
 
 
 def _load(side: Side) -> dict:
