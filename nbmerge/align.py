@@ -15,7 +15,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections import Counter, defaultdict, deque
 from difflib import SequenceMatcher
-from .notebook import cell_id, source_text
+from .notebook import source_text
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs start-up time; annotations are never evaluated
@@ -115,9 +115,9 @@ def _common_ends(a: str, b: str) -> int:
     return prefix + low
 
 
-def _usable_ids(cells: Sequence[dict]) -> bool:
-    ids = [cell_id(c) for c in cells]
-    return all(ids) and len(set(ids)) == len(ids)
+def _usable_ids(ids: Sequence) -> bool:
+    """Every cell has a non-empty string id, and no two share one."""
+    return all(isinstance(i, str) and i for i in ids) and len(set(ids)) == len(ids)
 
 
 def match_cells(base: Sequence[dict], side: Sequence[dict], *,
@@ -133,11 +133,12 @@ def match_cells(base: Sequence[dict], side: Sequence[dict], *,
         match[s] = b
         taken[b] = True
 
-    ids_decide = bool(base) and bool(side) and _usable_ids(base) and _usable_ids(side)
+    base_ids, side_ids = [c.get("id") for c in base], [c.get("id") for c in side]
+    ids_decide = bool(base) and bool(side) and _usable_ids(base_ids) and _usable_ids(side_ids)
     if ids_decide:
-        base_by_id = {cell_id(c): i for i, c in enumerate(base)}
-        for s, cell in enumerate(side):
-            b = base_by_id.get(cell_id(cell))
+        base_by_id = {cell: i for i, cell in enumerate(base_ids)}
+        for s, cell in enumerate(side_ids):
+            b = base_by_id.get(cell)
             if b is not None:
                 pair(s, b)
         if not any(m is not None for m in match):
