@@ -19,7 +19,7 @@ from .notebook import source_text
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs start-up time; annotations are never evaluated
-    from typing import Dict, List, Optional, Sequence, Tuple
+    from typing import List, Optional, Sequence, Tuple
     CellKey = Tuple[str, str]
 
 SIMILAR_IN_PLACE = 0.5  # two cells at the same place are one edited cell from here up

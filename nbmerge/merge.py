@@ -1,12 +1,10 @@
 """Three-way merge of notebooks as plain dicts: decide the cell order, then merge each cell.
 
   merge_notebooks(base, ours, theirs, options) -> MergeResult(notebook, conflicts)
-  merge_cell_order(base_count, ours_seq, theirs_seq, ...) -> merged list of cell tokens
   merge_cell(base, ours, theirs, options)     -> one merged cell and its conflicts
-  merge_dicts(base, ours, theirs, ...)        -> metadata merged key by key
 
-A cell token names a cell across versions: ("b", i) is base cell i wherever it went,
-("o", j) / ("t", k) a cell only ours / only theirs inserted.
+The cell order is merged in `order`, metadata in `metamerge`; cells are named by tokens:
+("b", i) is base cell i wherever it went, ("o", j) / ("t", k) a cell only one side added.
 """
 
 from __future__ import annotations
@@ -15,19 +13,19 @@ import re
 from collections import namedtuple
 from enum import Enum
 
-from .align import cell_key, longest_increasing, match_cells, similarity, SIMILAR_IN_PLACE
+from .align import SIMILAR_IN_PLACE, cell_key, match_cells, similarity
+from .metamerge import MISSING, merge_dicts, merge_value, record_conflicts
 from .notebook import cell_id, source_text, split_source
+from .order import merge_cell_order
 from .policy import Labels, MergeOptions, Strategy
 from .textmerge import conflict_block, merge_text, split_lines
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs start-up time; annotations are never evaluated
-    from typing import Any, Dict, List, Optional, Sequence, Tuple
+    from typing import Dict, List, Optional, Sequence, Tuple
     Token = Tuple[str, int]
 
-MISSING = type("Missing", (), {"__repr__": lambda self: "MISSING"})()
 CELL_ID = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
-CONFLICTS_KEY = "nbmerge"  # metadata key under which unresolved metadata conflicts are recorded
 
 
 class ConflictKind(str, Enum):
@@ -58,56 +56,6 @@ class MergeResult(namedtuple("MergeResult", "notebook conflicts")):
     @property
     def clean(self) -> bool:
         return not self.conflicts
-
-
-# ---------------------------------------------------------------- metadata
-
-def merge_dicts(base: dict, ours: dict, theirs: dict, *, path: str, quiet_keys=frozenset(),
-                strategy: Strategy = Strategy.MARKERS, recorded: List[dict]) -> dict:
-    """Merge three dicts key by key; unresolvable keys keep ours and are appended to recorded.
-
-    Keys in quiet_keys (volatile metadata) never conflict: the side that changed wins,
-    ours when both did.
-    """
-    merged: Dict[str, Any] = {}
-    for key in [*ours, *(k for k in theirs if k not in ours)]:
-        value = merge_value(base.get(key, MISSING), ours.get(key, MISSING), theirs.get(key, MISSING),
-                            path=f"{path}.{key}", quiet=key in quiet_keys, strategy=strategy,
-                            recorded=recorded)
-        if value is not MISSING:
-            merged[key] = value
-    return merged
-
-
-def merge_value(base: Any, ours: Any, theirs: Any, *, path: str, quiet: bool,
-                strategy: Strategy, recorded: List[dict]) -> Any:
-    """Three-way merge of one JSON value (MISSING where a side lacks the key)."""
-    if ours == theirs or theirs == base:
-        return ours
-    if ours == base:
-        return theirs
-    if isinstance(ours, dict) and isinstance(theirs, dict) and isinstance(base, (dict, type(MISSING))):
-        return merge_dicts(base if isinstance(base, dict) else {}, ours, theirs, path=path,
-                           strategy=strategy, recorded=[] if quiet else recorded)
-    if path.endswith(".tags") and all(isinstance(v, list) for v in (ours, theirs)):
-        return _merge_tags(base if isinstance(base, list) else [], ours, theirs)
-    if quiet or strategy is Strategy.OURS:
-        return ours
-    if strategy is Strategy.THEIRS:
-        return theirs
-    entry: Dict[str, Any] = {"field": path}
-    for name, value in (("base", base), ("ours", ours), ("theirs", theirs)):
-        if value is not MISSING:
-            entry[name] = value
-    recorded.append(entry)
-    return ours
-
-
-def _merge_tags(base: list, ours: list, theirs: list) -> list:
-    """Tags are a set: keep ours, add what theirs added, drop what theirs removed."""
-    removed = [t for t in base if t not in theirs]
-    added = [t for t in theirs if t not in base and t not in ours]
-    return [t for t in ours if t not in removed] + added
 
 
 # ---------------------------------------------------------------- cells
@@ -205,20 +153,12 @@ def merge_cell(base: Optional[dict], ours: dict, theirs: dict, options: MergeOpt
     else:
         cell.pop("outputs", None)
         cell.pop("execution_count", None)
-    _record(metadata, recorded)
+    record_conflicts(metadata, recorded)
     if any(entry["field"] != "cell_type" for entry in recorded):
         conflicts.append((ConflictKind.METADATA, ", ".join(e["field"] for e in recorded
                                                            if e["field"] != "cell_type"), 1))
     cell["metadata"] = metadata
     return cell, conflicts
-
-
-def _record(metadata: dict, recorded: List[dict]) -> None:
-    """Write unresolved metadata conflicts where a reader and `nbmerge check` find them."""
-    if recorded:
-        holder = dict(metadata.get(CONFLICTS_KEY) or {})
-        holder["conflicts"] = list(holder.get("conflicts", [])) + recorded
-        metadata[CONFLICTS_KEY] = holder
 
 
 def deleted_cell_conflict(base: dict, kept: dict, *, deleted_by: str,
@@ -239,84 +179,6 @@ def deleted_cell_conflict(base: dict, kept: dict, *, deleted_by: str,
     if cell.get("cell_type") == "code":
         cell["outputs"], cell["execution_count"] = [], None
     return cell
-
-
-# ---------------------------------------------------------------- cell order
-
-def merge_cell_order(base_count: int, ours_seq: Sequence[Token], theirs_seq: Sequence[Token],
-                     pair_similar=None) -> List[Token]:
-    """Merge the order of cells as a three-way merge of token sequences.
-
-    Base cells that keep their relative place on both sides are sync points; between two,
-    a stretch changed on one side only is taken from that side, and one changed on both
-    keeps both sides' cells, ours first. A cell moved on one side lands where it was moved.
-    pair_similar(ours_only, theirs_only) may fold look-alike inserts into one token.
-    """
-    ours_pos = {tok: n for n, tok in enumerate(ours_seq)}
-    theirs_pos = {tok: n for n, tok in enumerate(theirs_seq)}
-    stable_o = _stable_base(ours_seq)
-    stable_t = _stable_base(theirs_seq)
-    sync = sorted(stable_o & stable_t)
-
-    placed: List[Tuple[Token, bool]] = []  # (token, placed where base did not have it)
-    prev_b, prev_o, prev_t = -1, -1, -1
-    for b in [*sync, base_count]:
-        at_o = ours_pos[("b", b)] if b < base_count else len(ours_seq)
-        at_t = theirs_pos[("b", b)] if b < base_count else len(theirs_seq)
-        chunk_b = [("b", i) for i in range(prev_b + 1, b)]
-        chunk_o = list(ours_seq[prev_o + 1:at_o])
-        chunk_t = list(theirs_seq[prev_t + 1:at_t])
-        if chunk_o == chunk_t or chunk_t == chunk_b:
-            chosen = chunk_o
-        elif chunk_o == chunk_b:
-            chosen = chunk_t
-        else:
-            chosen = _interleave(chunk_o, chunk_t, pair_similar)
-        in_base = set(chunk_b)
-        placed.extend((tok, tok not in in_base) for tok in chosen)
-        if b < base_count:
-            placed.append((("b", b), False))
-        prev_b, prev_o, prev_t = b, at_o, at_t
-    return _dedupe(placed)
-
-
-def _stable_base(seq: Sequence[Token]) -> set:
-    """Base cells that keep their relative order in seq."""
-    base_indices = [tok[1] for tok in seq if tok[0] == "b"]
-    return {base_indices[k] for k in longest_increasing(base_indices)}
-
-
-def _interleave(chunk_o: List[Token], chunk_t: List[Token], pair_similar) -> List[Token]:
-    """Both sides changed this stretch: keep the cells they share in order, ours' news first."""
-    if pair_similar is not None:
-        chunk_t = pair_similar([t for t in chunk_o if t not in chunk_t],
-                               [t for t in chunk_t if t not in chunk_o], chunk_t)
-    theirs_at = {tok: n for n, tok in enumerate(chunk_t)}
-    shared = [tok for tok in chunk_o if tok in theirs_at]
-    keep = longest_increasing([theirs_at[tok] for tok in shared])
-    anchors = [shared[k] for k in keep]
-    anchor_set = set(anchors)
-    ours_at = {tok: n for n, tok in enumerate(chunk_o)}
-    merged: List[Token] = []
-    i = j = 0
-    for anchor in [*anchors, None]:
-        end_o = ours_at[anchor] if anchor else len(chunk_o)
-        end_t = theirs_at[anchor] if anchor else len(chunk_t)
-        merged += [tok for tok in chunk_o[i:end_o] if tok not in anchor_set]
-        merged += [tok for tok in chunk_t[j:end_t] if tok not in anchor_set and tok not in ours_at]
-        if anchor:
-            merged.append(anchor)
-        i, j = end_o + 1, end_t + 1
-    return merged
-
-
-def _dedupe(placed: List[Tuple[Token, bool]]) -> List[Token]:
-    """A cell moved by both sides stands once: at a moved-to place, the first (ours) one."""
-    best: Dict[Token, int] = {}
-    for n, (tok, moved) in enumerate(placed):
-        if tok not in best or (moved and not placed[best[tok]][1]):
-            best[tok] = n
-    return [tok for n, (tok, _) in enumerate(placed) if best[tok] == n]
 
 
 # ---------------------------------------------------------------- notebook
@@ -502,7 +364,7 @@ def _merge_top_level(base, ours, theirs, options, conflicts: List[Conflict]) -> 
     minors = [nb.get("nbformat_minor", 0) for nb in (base, ours, theirs)]
     if minors[1] != minors[2] and minors[1] != minors[0] and minors[2] != minors[0]:
         top["nbformat_minor"] = max(minors[1], minors[2])
-    _record(metadata, recorded)
+    record_conflicts(metadata, recorded)
     if recorded:
         conflicts.append(Conflict(ConflictKind.METADATA, ", ".join(r["field"] for r in recorded)))
     top["metadata"] = metadata

@@ -1,6 +1,5 @@
 """The merge driver as git runs it: real repositories, real `git merge`, the driver in .git/config."""
 
-import json
 import shutil
 
 import pytest
