@@ -22,6 +22,8 @@ def merge_cell_order(base_count: int, ours_seq: Sequence[Token], theirs_seq: Seq
     a stretch changed on one side only is taken from that side, and one changed on both
     keeps both sides' cells, ours first. A cell moved on one side lands where it was moved.
     pair_similar(ours_only, theirs_only) may fold look-alike inserts into one token.
+    Where both sides changed a stretch, a cell one side deleted keeps its place here:
+    whether it stays is decided per cell (merge.merge_notebooks), not by the order.
     """
     ours_pos = {tok: n for n, tok in enumerate(ours_seq)}
     theirs_pos = {tok: n for n, tok in enumerate(theirs_seq)}
