@@ -293,10 +293,11 @@ def _workdir_reader(workdir: str) -> Callable[[str], Side]:
 
 
 @click.command("textconv")
-@click.option("--no-index", is_flag=True, help="Leave cell positions out of headers (quieter diffs "
-              "after an inserted cell).")
+@click.option("--index/--no-index", default=False, show_default=True,
+              help="Put cell positions in headers (off by default: one inserted cell would change "
+                   "every later header in git diff).")
 @click.argument("path")
-def textconv_command(no_index, path):
+def textconv_command(index, path):
     """Print a notebook as readable text, for git's diff.<driver>.textconv.
 
     \b
@@ -305,7 +306,7 @@ def textconv_command(no_index, path):
     """
     from .textconv import run_textconv
 
-    sys.exit(run_textconv((["--no-index"] if no_index else []) + [path]))
+    sys.exit(run_textconv((["--index"] if index else []) + [path]))
 
 
 @click.command("diff-driver", context_settings={"ignore_unknown_options": True})

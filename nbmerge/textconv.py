@@ -169,13 +169,15 @@ def render_notebook_text(data: bytes, path: str, *, index: bool = True) -> str:
     return "\n".join(notebook_lines(nb, index=index)) + "\n"
 
 
-USAGE = "usage: nbmerge textconv [--no-index] FILE"
+USAGE = "usage: nbmerge textconv [--index] FILE"
 
 
 def run_textconv(argv: List[str]) -> int:
     """`nbmerge textconv FILE`: print FILE's text view; unreadable input is shown raw, with a warning."""
-    index = "--no-index" not in argv
-    args = [a for a in argv if a != "--no-index"]
+    # Positions are left out by default: one inserted cell would change the header of
+    # every cell after it, and git would show each of those lines as changed.
+    index = "--index" in argv
+    args = [a for a in argv if a not in ("--index", "--no-index")]
     if len(args) != 1 or (args[0].startswith("-") and args[0] != "-"):
         sys.stderr.write(USAGE + "\n")
         return 2

@@ -54,9 +54,9 @@ def test_git_show_and_log_are_cell_aware(textconv_repo):
     show = run_git(textconv_repo, "show", "HEAD").stdout
     assert '-df = pd.read_csv("sales_2023.csv")' in show
     assert '+df = pd.read_csv("sales_2024.csv")' in show
-    assert '"source"' not in show and "━━ cell 2 · code · id load" in show  # no JSON, a cell header
+    assert '"source"' not in show and "━━ cell · code · id load" in show  # no JSON, a cell header
     log = run_git(textconv_repo, "log", "-p").stdout
-    assert "+━━ cell 1 · markdown · id intro" in log  # the added file, whole, in the first commit
+    assert "+━━ cell · markdown · id intro" in log  # the added file, whole, in the first commit
     words = run_git(textconv_repo, "diff", "--word-diff", "HEAD~1", "HEAD").stdout
     assert '[-pd.read_csv("sales_2023.csv")-]{+pd.read_csv("sales_2024.csv")+}' in words
     stat = run_git(textconv_repo, "diff", "--stat", "HEAD~1", "HEAD").stdout
@@ -190,3 +190,18 @@ def test_no_color_and_json_on_many_files(textconv_repo, monkeypatch):
     assert "\x1b[7m" in invoke(diff_command, "--color=always", "HEAD~1", "HEAD").stdout
     data = __import__("json").loads(invoke(diff_command, "--json", "HEAD~1", "HEAD").stdout)
     assert [f["new"] for f in data["files"]] == ["HEAD:sales.ipynb"]
+
+
+def test_inserting_a_cell_shows_only_that_cell(textconv_repo):
+    """No positions in textconv headers: one new cell at the top is one added block, not churn."""
+    import json
+
+    path = textconv_repo / "sales.ipynb"
+    nb = json.loads(path.read_text())
+    nb["cells"].insert(0, {"cell_type": "markdown", "id": "new-top", "metadata": {}, "source": ["# Preface"]})
+    path.write_text(json.dumps(nb, indent=1) + "\n")
+    diff = run_git(textconv_repo, "diff").stdout
+    changed = [line for line in diff.splitlines()
+               if line[:1] in "+-" and not line.startswith(("+++", "---"))]
+    assert changed == ["-━━ notebook · nbformat 4.5 · 3 cells", "+━━ notebook · nbformat 4.5 · 4 cells",
+                       "+━━ cell · markdown · id new-top", "+# Preface", "+"]
