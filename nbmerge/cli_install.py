@@ -1,4 +1,4 @@
-"""`nbmerge install`, `uninstall`, `status` and `doctor`: thin click commands over nbmerge.gitconfig."""
+"""`nbmerge install`, `uninstall`, `status` and `doctor`: thin click commands over nbmerge.gitconfig and nbmerge.doctor."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import List, Optional
 import click
 
 from . import gitconfig as gc
+from .doctor import doctor, status, winning_line
 from .errors import NbmergeError
 
 
@@ -69,7 +70,7 @@ def install_command(scope, attributes, with_filter, rich_diff):
         raise click.ClickException(str(exc)) from None
     _echo_changes(changes)
     if target.scope is gc.Scope.REPO:
-        state = gc.status(Path.cwd(), os.environ)
+        state = status(Path.cwd(), os.environ)
         if state.active:
             click.echo(f"active: git merges and diffs {state.probe} with nbmerge")
             if target.attributes.name == ".gitattributes" and any(
@@ -77,7 +78,7 @@ def install_command(scope, attributes, with_filter, rich_diff):
                 click.echo(f"commit {target.attributes.name} so teammates get the same line "
                            "(they run `nbmerge install` once)")
         else:
-            origin = gc.winning_line(state.repo, state.probe, os.environ, "merge")
+            origin = winning_line(state.repo, state.probe, os.environ, "merge")
             where = f" ({origin.path}:{origin.lineno} wins)" if origin else ""
             click.echo(f"warning: git check-attr says merge={state.check.get('merge')} for "
                        f"{state.probe}{where}; run `nbmerge doctor`", err=True)
@@ -107,7 +108,7 @@ def status_command(notebook):
 
     Example: nbmerge status analysis/report.ipynb
     """
-    state = gc.status(Path.cwd(), os.environ, notebook)
+    state = status(Path.cwd(), os.environ, notebook)
     click.echo(f"repository: {state.repo.workdir if state.repo else '(none here)'}")
     for scope, values in state.config.items():
         if not values:
@@ -138,7 +139,7 @@ def doctor_command(notebook):
 
     Example: nbmerge doctor
     """
-    findings = gc.doctor(Path.cwd(), os.environ, gc.git_version(), notebook)
+    findings = doctor(Path.cwd(), os.environ, gc.git_version(), notebook)
     for finding in findings:
         click.echo(f"{'problem' if finding.problem else 'note'}: {finding.message}")
     problems = sum(f.problem for f in findings)
