@@ -128,3 +128,31 @@ def test_ours_and_theirs_are_symmetric(versions):
         def sources(nb):
             return Counter((c["cell_type"], source_text(c)) for c in nb["cells"])
         assert sources(forward.notebook) == sources(swapped.notebook)
+
+
+@st.composite
+def with_ids(draw, nb):
+    """nb as nbformat 4.5, ids drawn from a tiny pool: shared, moved and duplicate ids happen."""
+    nb = json.loads(json.dumps(nb))
+    nb["nbformat_minor"] = 5
+    for cell in nb["cells"]:
+        cell["id"] = draw(st.sampled_from("abcdefgh"))
+    return nb
+
+
+@st.composite
+def three_versions_with_ids(draw):
+    base, ours, theirs = draw(three_versions())
+    return draw(with_ids(base)), draw(with_ids(ours)), draw(with_ids(theirs))
+
+
+@FAST
+@given(three_versions_with_ids())
+def test_ids_in_the_output_are_valid_and_unique(versions):
+    """Even from inputs with duplicate ids, the merge writes unique, valid ids (nbformat 4.5)."""
+    merged = merge_notebooks(*versions).notebook
+    assert_valid(merged)
+    ids = [c["id"] for c in merged["cells"]]
+    assert len(ids) == len(set(ids))
+    again = merge_notebooks(*versions).notebook
+    assert [c["id"] for c in again["cells"]] == ids, "ids are deterministic"
