@@ -72,6 +72,8 @@ def similarity(a: str, b: str) -> float:
         return 1.0
     if not a or not b:
         return 0.0
+    if b < a:  # SequenceMatcher's ratio depends on argument order; ours and theirs must not
+        a, b = b, a
     # Most edits touch the middle of a cell: what the two share at both ends is a lower
     # bound on what SequenceMatcher would match, found without its quadratic search.
     shared = _common_ends(a, b)
@@ -137,15 +139,19 @@ def match_cells(base: Sequence[dict], side: Sequence[dict], *,
     ids_decide = bool(base) and bool(side) and _usable_ids(base_ids) and _usable_ids(side_ids)
     if ids_decide:
         base_by_id = {cell: i for i, cell in enumerate(base_ids)}
-        for s, cell in enumerate(side_ids):
-            b = base_by_id.get(cell)
-            if b is not None:
-                pair(s, b)
-        if not any(m is not None for m in match):
+        by_id = [base_by_id.get(cell) for cell in side_ids]
+        if any(b is not None for b in by_id):
+            match[:] = by_id
+            for b in by_id:
+                if b is not None:
+                    taken[b] = True
+        else:
             ids_decide = False  # ids were regenerated wholesale: they say nothing here
+    else:
+        _pair_same_ends(base, side, pair)
 
     if all(m is not None for m in match):
-        return match  # ids paired every cell: the usual case for notebooks with ids
+        return match  # ids (or identical content) paired every cell: nothing left to search
     # Keys only for cells still unpaired: building them is most of the cost.
     cache = {} if base_keys is None else base_keys
     for b, c in enumerate(base):
@@ -160,6 +166,25 @@ def match_cells(base: Sequence[dict], side: Sequence[dict], *,
     if not ids_decide:
         _match_moved_and_edited(base_keys, side_keys, match, taken, pair)
     return match
+
+
+def _pair_same_ends(base, side, pair) -> None:
+    """Pair the leading and trailing cells whose type and source are unchanged, in place.
+
+    Most diffs and merges touch a few cells: this spares the rest the content keys.
+    """
+    def same(b: dict, s: dict) -> bool:
+        return b.get("source") == s.get("source") and b.get("cell_type") == s.get("cell_type")
+
+    limit = min(len(base), len(side))
+    head = 0
+    while head < limit and same(base[head], side[head]):
+        pair(head, head)
+        head += 1
+    tail = 1
+    while tail <= limit - head and same(base[-tail], side[-tail]):
+        pair(len(side) - tail, len(base) - tail)
+        tail += 1
 
 
 def _match_unique_identical(base_keys, side_keys, match, taken, pair) -> None:

@@ -55,3 +55,18 @@ def test_unlike_cells_in_place_do_not_match():
     base = [cell("import numpy as np")]
     side = [cell("## Results", "markdown")]
     assert match_cells(base, side) == [None]
+
+
+def test_similarity_does_not_depend_on_argument_order():
+    """Found by hypothesis: difflib's ratio is order-dependent, which made ours/theirs asymmetric."""
+    from nbmerge.align import similarity
+
+    a = "import os\nfor i in range(3):\nimport os"
+    b = "for i in range(3):\nx = 1\nx = 1\n    return 2"
+    assert similarity(a, b) == similarity(b, a)
+
+
+def test_unchanged_ends_pair_in_place_without_ids():
+    base = [cell("a"), cell("b"), cell("c"), cell("d")]
+    side = [cell("a"), cell("x"), cell("c"), cell("d")]
+    assert match_cells(base, side) == [0, None, 2, 3]
