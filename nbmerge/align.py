@@ -15,6 +15,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections import Counter, defaultdict, deque
 from difflib import SequenceMatcher
+from operator import lt
 from .notebook import source_text
 
 TYPE_CHECKING = False
@@ -39,6 +40,8 @@ def longest_increasing(values: Sequence[int]) -> List[int]:
     >>> longest_increasing([3, 1, 2, 5, 4])
     [1, 2, 4]
     """
+    if all(map(lt, values, values[1:])):  # nothing moved: the common case, checked in C
+        return list(range(len(values)))
     tails = []  # tails[k]: value ending the best run of length k+1
     tail_pos = []
     previous = [-1] * len(values)
