@@ -81,16 +81,21 @@ def _source_value(text: str, candidates: Sequence[Optional[dict]], form_of: dict
 
 
 def _pick_outputs(origin: str, base: dict, ours: dict, theirs: dict, options: MergeOptions):
-    """Outputs follow the source: the side it came from, none when merged or in conflict."""
+    """Outputs (with their execution count) merged as one value; none when the source was
+    merged from both sides or is in conflict, since they would belong to neither.
+
+    A side that changed the outputs (re-ran the cell, or cleared it) wins over one that left
+    them as they were; when both did, the side the source came from wins (ours if neither).
+    """
     if options.strip_outputs or origin in ("merged", "conflict"):
         return [], None
-    if origin == "ours":
+    state = [(c.get("outputs", []), c.get("execution_count")) for c in (base, ours, theirs)]
+    if state[1] == state[2] or state[2] == state[0]:
         side = ours
-    elif origin == "theirs":
+    elif state[1] == state[0]:
         side = theirs
-    else:  # source the same on both sides: whoever re-ran the cell wins, ours if both did
-        state = [(c.get("outputs", []), c.get("execution_count")) for c in (base, ours, theirs)]
-        side = theirs if state[1] == state[0] and state[2] != state[0] else ours
+    else:
+        side = theirs if origin == "theirs" else ours
     return side.get("outputs", []), side.get("execution_count")
 
 
