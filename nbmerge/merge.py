@@ -19,6 +19,7 @@ from .notebook import cell_id, source_text, split_source
 from .order import merge_cell_order
 from .policy import Labels, MergeOptions, Strategy
 from .textmerge import conflict_block, merge_text, split_lines
+from .threeway import BOTH, THEIRS, changed_by
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs start-up time; annotations are never evaluated
@@ -89,13 +90,8 @@ def _pick_outputs(origin: str, base: dict, ours: dict, theirs: dict, options: Me
     """
     if options.strip_outputs or origin in ("merged", "conflict"):
         return [], None
-    state = [(c.get("outputs", []), c.get("execution_count")) for c in (base, ours, theirs)]
-    if state[1] == state[2] or state[2] == state[0]:
-        side = ours
-    elif state[1] == state[0]:
-        side = theirs
-    else:
-        side = theirs if origin == "theirs" else ours
+    who = changed_by(*[(c.get("outputs", []), c.get("execution_count")) for c in (base, ours, theirs)])
+    side = theirs if who == THEIRS or (who == BOTH and origin == THEIRS) else ours
     return side.get("outputs", []), side.get("execution_count")
 
 
@@ -118,13 +114,8 @@ def merge_cell(base: Optional[dict], ours: dict, theirs: dict, options: MergeOpt
     text, hunks = merge_text(b_text, o_text, t_text, style=options.conflict_style,
                              labels=options.labels, marker_size=options.marker_size,
                              strategy=options.strategy, settle=settle)
-    if o_text == t_text:
-        origin = "same"
-    elif t_text == b_text:
-        origin = "ours"
-    elif o_text == b_text:
-        origin = "theirs"
-    else:
+    origin = changed_by(b_text, o_text, t_text)
+    if origin == BOTH:
         origin = "conflict" if hunks else "merged"
     if hunks:
         conflicts.append((ConflictKind.SOURCE, "source", hunks))

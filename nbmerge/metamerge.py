@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 from .policy import Strategy
+from .threeway import BOTH, THEIRS, changed_by
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs start-up time; annotations are never evaluated
@@ -36,10 +37,9 @@ def merge_dicts(base: dict, ours: dict, theirs: dict, *, path: str, quiet_keys=f
 def merge_value(base: Any, ours: Any, theirs: Any, *, path: str, quiet: bool,
                 strategy: Strategy, recorded: List[dict]) -> Any:
     """Three-way merge of one JSON value (MISSING where a side lacks the key)."""
-    if ours == theirs or theirs == base:
-        return ours
-    if ours == base:
-        return theirs
+    who = changed_by(base, ours, theirs)
+    if who != BOTH:
+        return theirs if who == THEIRS else ours
     if isinstance(ours, dict) and isinstance(theirs, dict) and isinstance(base, (dict, type(MISSING))):
         return merge_dicts(base if isinstance(base, dict) else {}, ours, theirs, path=path,
                            strategy=strategy, recorded=[] if quiet else recorded)

@@ -7,6 +7,7 @@ A token names a cell across versions: ("b", i) is base cell i wherever it went,
 from __future__ import annotations
 
 from .align import longest_increasing
+from .threeway import BOTH, THEIRS, changed_by
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs start-up time; annotations are never evaluated
@@ -39,12 +40,11 @@ def merge_cell_order(base_count: int, ours_seq: Sequence[Token], theirs_seq: Seq
         chunk_b = [("b", i) for i in range(prev_b + 1, b)]
         chunk_o = list(ours_seq[prev_o + 1:at_o])
         chunk_t = list(theirs_seq[prev_t + 1:at_t])
-        if chunk_o == chunk_t or chunk_t == chunk_b:
-            chosen = chunk_o
-        elif chunk_o == chunk_b:
-            chosen = chunk_t
-        else:
+        who = changed_by(chunk_b, chunk_o, chunk_t)
+        if who == BOTH:
             chosen = _interleave(chunk_o, chunk_t, pair_similar)
+        else:
+            chosen = chunk_t if who == THEIRS else chunk_o
         in_base = set(chunk_b)
         placed.extend((tok, tok not in in_base) for tok in chosen)
         if b < base_count:

@@ -13,6 +13,7 @@ from collections import namedtuple
 from difflib import SequenceMatcher
 
 from .policy import ConflictStyle, Labels, Strategy
+from .threeway import BOTH, changed_by
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs start-up time; annotations are never evaluated
@@ -84,15 +85,8 @@ def merge_regions(base: Lines, ours: Lines, theirs: Lines) -> Iterator[Region]:
         chunk_o = tuple(ours[at_ours:o0])
         chunk_t = tuple(theirs[at_theirs:t0])
         if chunk_b or chunk_o or chunk_t:
-            if chunk_o == chunk_t:
-                tag = "same"
-            elif chunk_o == chunk_b:
-                tag = "theirs"
-            elif chunk_t == chunk_b:
-                tag = "ours"
-            else:
-                tag = "conflict"
-            yield Region(tag, chunk_b, chunk_o, chunk_t)
+            who = changed_by(chunk_b, chunk_o, chunk_t)
+            yield Region("conflict" if who == BOTH else who, chunk_b, chunk_o, chunk_t)
         if b1 > b0:
             run = tuple(base[b0:b1])
             yield Region("unchanged", run, run, run)

@@ -6,13 +6,14 @@ import pytest
 
 import nbmerge.align
 import nbmerge.textmerge
+import nbmerge.threeway
 from nbmerge.policy import ConflictStyle, Labels, Strategy
 from nbmerge.textmerge import merge_regions, merge_text, refine_conflicts, split_lines
 
 BASE = "a\nb\nc\nd\ne"
 
 
-@pytest.mark.parametrize("module", [nbmerge.textmerge, nbmerge.align])
+@pytest.mark.parametrize("module", [nbmerge.textmerge, nbmerge.align, nbmerge.threeway])
 def test_doctests(module):
     failures, tried = doctest.testmod(module)
     assert tried > 0 and failures == 0
