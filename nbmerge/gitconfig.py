@@ -205,16 +205,10 @@ def desired_config(python_exe: str, *, version: Tuple[int, ...], rich_diff: bool
 
 
 def default_filter_config(python_exe: str) -> Dict[str, str]:
-    """The clean filter's keys: nbmerge.filter's own, or the agreed defaults."""
-    try:
-        from .filter import filter_config  # type: ignore[attr-defined]
-    except ImportError:
-        filter_config = None
-    if filter_config is not None:
-        return dict(filter_config(python_exe))
-    command = f"{quote_interpreter(python_exe)} -m nbmerge filter"
-    return {"filter.nbmerge.clean": command, "filter.nbmerge.smudge": "cat",
-            "filter.nbmerge.process": f"{command} --process", "filter.nbmerge.required": "true"}
+    """The clean filter's keys, as nbmerge.filter defines them."""
+    from .filter import filter_config
+
+    return dict(filter_config(python_exe))
 
 
 def attribute_line(with_filter: bool = False) -> str:
