@@ -16,7 +16,7 @@ from bisect import bisect_left
 from collections import Counter, defaultdict, deque
 from difflib import SequenceMatcher
 from operator import lt
-from .notebook import source_text
+
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs start-up time; annotations are never evaluated
@@ -31,7 +31,8 @@ COMMON_LINE_LIMIT = 8  # a line in more cells than this says nothing about ident
 
 def cell_key(cell: dict) -> CellKey:
     """What makes two cells the same cell when ids cannot say: type and source."""
-    return cell.get("cell_type", ""), source_text(cell)
+    source = cell.get("source", "")
+    return cell.get("cell_type", ""), source if source.__class__ is str else "".join(source)
 
 
 def longest_increasing(values: Sequence[int]) -> List[int]:
@@ -161,7 +162,7 @@ def match_cells(base: Sequence[dict], side: Sequence[dict], *,
         if not taken[b] and b not in cache:
             cache[b] = cell_key(c)
     base_keys = [None if taken[b] else cache[b] for b in range(len(base))]
-    side_keys = [None if match[s] is not None else cell_key(c) for s, c in enumerate(side)]
+    side_keys = [None if m is not None else cell_key(c) for m, c in zip(match, side)]
     _match_unique_identical(base_keys, side_keys, match, taken, pair)
     # Similar cells at the same place pair up even under ids: cut-and-paste and some
     # editors give an edited cell a new id.
@@ -215,6 +216,9 @@ def _match_in_gaps(base, side, base_keys, side_keys, match, taken, pair, *, simi
     anchors = _anchors(match) + [(len(side), len(base))]
     prev_s = prev_b = -1
     for anchor_s, anchor_b in anchors:
+        if anchor_s == prev_s + 1 or anchor_b == prev_b + 1:  # no gap on one side: nothing to pair
+            prev_s, prev_b = anchor_s, anchor_b
+            continue
         gap_s = [s for s in range(prev_s + 1, anchor_s) if match[s] is None]
         gap_b = [b for b in range(prev_b + 1, anchor_b) if not taken[b]]
         prev_s, prev_b = anchor_s, anchor_b
