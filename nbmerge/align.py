@@ -15,7 +15,8 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections import Counter, defaultdict, deque
 from difflib import SequenceMatcher
-from operator import lt
+from itertools import accumulate, compress
+from operator import and_, lt
 
 
 TYPE_CHECKING = False
@@ -40,9 +41,31 @@ def longest_increasing(values: Sequence[int]) -> List[int]:
 
     >>> longest_increasing([3, 1, 2, 5, 4])
     [1, 2, 4]
+    >>> longest_increasing([0, 1, 5, 2, 3, 4, 6])
+    [0, 1, 3, 4, 5, 6]
     """
+    n = len(values)
     if all(map(lt, values, values[1:])):  # nothing moved: the common case, checked in C
-        return list(range(len(values)))
+        return list(range(n))
+    # A pivot is above everything before it and below everything after it: every longest
+    # run holds every pivot (leaving one out would only make the run shorter), so only the
+    # stretches between pivots need the search. After a few moves, that is little.
+    before = [float("-inf"), *accumulate(values, max)][:n]
+    after = [*accumulate(reversed(values), min)][::-1][1:] + [float("inf")]
+    pivots = list(compress(range(n), map(and_, map(lt, before, values), map(lt, values, after))))
+    run: List[int] = []
+    start = 0
+    for pivot in [*pivots, n]:
+        if pivot > start:
+            run.extend(start + k for k in _patience(values[start:pivot]))
+        if pivot < n:
+            run.append(pivot)
+        start = pivot + 1
+    return run
+
+
+def _patience(values: Sequence[int]) -> List[int]:
+    """Positions of a longest strictly increasing subsequence, by patience sorting."""
     tails = []  # tails[k]: value ending the best run of length k+1
     tail_pos = []
     previous = [-1] * len(values)
@@ -152,7 +175,7 @@ def match_cells(base: Sequence[dict], side: Sequence[dict], *,
         else:
             ids_decide = False  # ids were regenerated wholesale: they say nothing here
     else:
-        _pair_same_ends(base, side, pair)
+        _pair_in_lockstep(base, side, pair)
 
     if all(m is not None for m in match):
         return match  # ids (or identical content) paired every cell: nothing left to search
@@ -172,23 +195,35 @@ def match_cells(base: Sequence[dict], side: Sequence[dict], *,
     return match
 
 
-def _pair_same_ends(base, side, pair) -> None:
-    """Pair the leading and trailing cells whose type and source are unchanged, in place.
+def _pair_in_lockstep(base, side, pair) -> None:
+    """Walk both lists together, pairing cells whose type and source are unchanged.
 
-    Most diffs and merges touch a few cells: this spares the rest the content keys.
+    At a mismatch it looks up to two cells ahead on either side to step over an insert or
+    a delete; an edited cell is stepped over on both sides and left to the later passes.
+    Most versions differ in a few cells: one C-level comparison per cell pairs the rest,
+    and content keys are built only for what is left.
     """
     def same(b: dict, s: dict) -> bool:
         return b.get("source") == s.get("source") and b.get("cell_type") == s.get("cell_type")
 
-    limit = min(len(base), len(side))
-    head = 0
-    while head < limit and same(base[head], side[head]):
-        pair(head, head)
-        head += 1
-    tail = 1
-    while tail <= limit - head and same(base[-tail], side[-tail]):
-        pair(len(side) - tail, len(base) - tail)
-        tail += 1
+    i = j = 0
+    n_base, n_side = len(base), len(side)
+    while i < n_base and j < n_side:
+        if same(base[i], side[j]):
+            pair(j, i)
+            i += 1
+            j += 1
+            continue
+        for step in (1, 2):
+            if i + step < n_base and same(base[i + step], side[j]):
+                i += step  # base cells stepped over: deleted, or changed
+                break
+            if j + step < n_side and same(base[i], side[j + step]):
+                j += step  # side cells stepped over: inserted, or changed
+                break
+        else:
+            i += 1
+            j += 1
 
 
 def _match_unique_identical(base_keys, side_keys, match, taken, pair) -> None:

@@ -70,3 +70,20 @@ def test_unchanged_ends_pair_in_place_without_ids():
     base = [cell("a"), cell("b"), cell("c"), cell("d")]
     side = [cell("a"), cell("x"), cell("c"), cell("d")]
     assert match_cells(base, side) == [0, None, 2, 3]
+
+
+def test_longest_increasing_is_longest_and_increasing():
+    """The pivot shortcut gives runs as long as plain patience sorting, on random orders."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from nbmerge.align import _patience, longest_increasing
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.lists(st.integers(0, 60), unique=True, max_size=40))
+    def check(values):
+        run = longest_increasing(values)
+        assert len(run) == len(_patience(values))
+        assert all(a < b and values[a] < values[b] for a, b in zip(run, run[1:]))
+
+    check()
