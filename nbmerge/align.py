@@ -15,8 +15,8 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections import Counter, defaultdict, deque
 from difflib import SequenceMatcher
-from itertools import accumulate, compress
-from operator import and_, lt
+from itertools import accumulate, compress, count
+from operator import and_, lt, ne
 
 
 TYPE_CHECKING = False
@@ -28,6 +28,7 @@ SIMILAR_IN_PLACE = 0.5  # two cells at the same place are one edited cell from h
 SIMILAR_MOVED = 0.7  # a cell found elsewhere must be closer to count as moved and edited
 LOOKAHEAD = 8  # how far to look past a cell that matches nothing in place
 COMMON_LINE_LIMIT = 8  # a line in more cells than this says nothing about identity
+LOCKSTEP_WINDOW = 64  # cells compared at once (in C) while walking two versions together
 
 
 def cell_key(cell: dict) -> CellKey:
@@ -175,7 +176,7 @@ def match_cells(base: Sequence[dict], side: Sequence[dict], *,
         else:
             ids_decide = False  # ids were regenerated wholesale: they say nothing here
     else:
-        _pair_in_lockstep(base, side, pair)
+        _pair_in_lockstep(base, side, match, taken)
 
     if all(m is not None for m in match):
         return match  # ids (or identical content) paired every cell: nothing left to search
@@ -195,30 +196,33 @@ def match_cells(base: Sequence[dict], side: Sequence[dict], *,
     return match
 
 
-def _pair_in_lockstep(base, side, pair) -> None:
+def _pair_in_lockstep(base, side, match, taken) -> None:
     """Walk both lists together, pairing cells whose type and source are unchanged.
 
     At a mismatch it looks up to two cells ahead on either side to step over an insert or
     a delete; an edited cell is stepped over on both sides and left to the later passes.
-    Most versions differ in a few cells: one C-level comparison per cell pairs the rest,
-    and content keys are built only for what is left.
+    Most versions differ in a few cells: runs of unchanged cells are found by C iterators,
+    so Python only works at the changes, and content keys are built only for what is left.
     """
-    def same(b: dict, s: dict) -> bool:
-        return b.get("source") == s.get("source") and b.get("cell_type") == s.get("cell_type")
-
+    base_keys = [(c.get("cell_type"), c.get("source")) for c in base]
+    side_keys = [(c.get("cell_type"), c.get("source")) for c in side]
     i = j = 0
     n_base, n_side = len(base), len(side)
     while i < n_base and j < n_side:
-        if same(base[i], side[j]):
-            pair(j, i)
-            i += 1
-            j += 1
+        width = min(LOCKSTEP_WINDOW, n_base - i, n_side - j)
+        window_b, window_s = base_keys[i:i + width], side_keys[j:j + width]
+        run = width if window_b == window_s else next(compress(count(), map(ne, window_b, window_s)))
+        match[j:j + run] = range(i, i + run)
+        taken[i:i + run] = [True] * run
+        i += run
+        j += run
+        if run == width or i >= n_base or j >= n_side:
             continue
         for step in (1, 2):
-            if i + step < n_base and same(base[i + step], side[j]):
+            if i + step < n_base and base_keys[i + step] == side_keys[j]:
                 i += step  # base cells stepped over: deleted, or changed
                 break
-            if j + step < n_side and same(base[i], side[j + step]):
+            if j + step < n_side and base_keys[i] == side_keys[j + step]:
                 j += step  # side cells stepped over: inserted, or changed
                 break
         else:

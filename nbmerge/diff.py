@@ -295,8 +295,8 @@ def _rerun_only(old: dict, new: dict) -> bool:
     if dict(old, execution_count=None, outputs=None) != dict(new, execution_count=None, outputs=None):
         return False
     old_out, new_out = old.get("outputs") or [], new.get("outputs") or []
-    return len(old_out) == len(new_out) and all(
-        a == b or _without_count(a) == _without_count(b) for a, b in zip(old_out, new_out))
+    return old_out == new_out or (len(old_out) == len(new_out) and
+                                  list(map(_without_count, old_out)) == list(map(_without_count, new_out)))
 
 
 def _compare_cells(old: dict, new: dict, old_index: int, new_index: int, moved: bool,
