@@ -28,15 +28,20 @@ def branch_commits(repo, path, ours_file, theirs_file):
     run_git(repo, "commit", "-q", "-am", "ours")
 
 
+def merge_fixture(repo, case):
+    """Commit a golden case's base, ours on main and theirs on feature; run `git merge feature`."""
+    path = start_repo(repo, case / "base.ipynb")
+    branch_commits(repo, path, case / "ours.ipynb", case / "theirs.ipynb")
+    return path, run_git(repo, "merge", "--no-edit", "feature", check=False)
+
+
 def sources(path):
     return [source_text(c) for c in load_json(path)["cells"]]
 
 
 def test_clean_merge_through_git(git_repo):
     case = CASE / "disjoint_cell_edits"
-    path = start_repo(git_repo, case / "base.ipynb")
-    branch_commits(git_repo, path, case / "ours.ipynb", case / "theirs.ipynb")
-    result = run_git(git_repo, "merge", "--no-edit", "feature", check=False)
+    path, result = merge_fixture(git_repo, case)
     assert result.returncode == 0, result.stdout + result.stderr
     assert path.read_bytes() == (case / "expected.ipynb").read_bytes()
     assert run_git(git_repo, "status", "--porcelain").stdout == ""
@@ -44,9 +49,7 @@ def test_clean_merge_through_git(git_repo):
 
 def test_conflict_stays_inside_one_cell(git_repo):
     case = CASE / "same_line_conflict"
-    path = start_repo(git_repo, case / "base.ipynb")
-    branch_commits(git_repo, path, case / "ours.ipynb", case / "theirs.ipynb")
-    result = run_git(git_repo, "merge", "--no-edit", "feature", check=False)
+    path, result = merge_fixture(git_repo, case)
     assert result.returncode == 1
     assert "CONFLICT" in result.stdout and "analysis.ipynb" in result.stdout
     assert "UU analysis.ipynb" in run_git(git_repo, "status", "--porcelain").stdout
@@ -113,10 +116,8 @@ def test_both_sides_add_the_same_notebook(git_repo):
 @pytest.mark.parametrize("strategy,kept", [("ours", "include='all'"), ("theirs", "percentiles=[0.9]")])
 def test_strategy_from_environment(git_repo, monkeypatch, strategy, kept):
     case = CASE / "same_line_conflict"
-    path = start_repo(git_repo, case / "base.ipynb")
-    branch_commits(git_repo, path, case / "ours.ipynb", case / "theirs.ipynb")
     monkeypatch.setenv("NBMERGE_STRATEGY", strategy)
-    result = run_git(git_repo, "merge", "--no-edit", "feature", check=False)
+    path, result = merge_fixture(git_repo, case)
     assert result.returncode == 0, result.stderr
     text = "".join(sources(path))
     assert kept in text and "<<<<<<<" not in text
@@ -125,10 +126,8 @@ def test_strategy_from_environment(git_repo, monkeypatch, strategy, kept):
 def test_unknown_strategy_still_marks_conflicts(git_repo, monkeypatch):
     """A typo in NBMERGE_STRATEGY must not leave ours in place looking merged."""
     case = CASE / "same_line_conflict"
-    path = start_repo(git_repo, case / "base.ipynb")
-    branch_commits(git_repo, path, case / "ours.ipynb", case / "theirs.ipynb")
     monkeypatch.setenv("NBMERGE_STRATEGY", "mine")
-    result = run_git(git_repo, "merge", "--no-edit", "feature", check=False)
+    path, result = merge_fixture(git_repo, case)
     assert result.returncode == 1
     assert "NBMERGE_STRATEGY='mine' is not one of" in result.stderr
     assert "<<<<<<< ours" in "".join(sources(path))
@@ -138,9 +137,7 @@ def test_pyproject_config_reaches_the_driver(git_repo):
     """[tool.nbmerge] strip-outputs = true: the merged notebook carries no outputs."""
     case = CASE / "disjoint_cell_edits"
     (git_repo / "pyproject.toml").write_text("[tool.nbmerge]\nstrip-outputs = true\n")
-    path = start_repo(git_repo, case / "base.ipynb")
-    branch_commits(git_repo, path, case / "ours.ipynb", case / "theirs.ipynb")
-    result = run_git(git_repo, "merge", "--no-edit", "feature", check=False)
+    path, result = merge_fixture(git_repo, case)
     assert result.returncode == 0, result.stderr
     cells = assert_valid_notebook(path)["cells"]
     assert all(c.get("outputs", []) == [] for c in cells)
@@ -150,9 +147,7 @@ def test_pyproject_config_reaches_the_driver(git_repo):
 def test_bad_config_warns_and_merges(git_repo):
     case = CASE / "disjoint_cell_edits"
     (git_repo / "pyproject.toml").write_text("[tool.nbmerge]\nstrip-outptus = true\n")
-    path = start_repo(git_repo, case / "base.ipynb")
-    branch_commits(git_repo, path, case / "ours.ipynb", case / "theirs.ipynb")
-    result = run_git(git_repo, "merge", "--no-edit", "feature", check=False)
+    path, result = merge_fixture(git_repo, case)
     assert result.returncode == 0
     assert "unknown key 'strip-outptus'" in result.stderr and "default settings" in result.stderr
     assert path.read_bytes() == (case / "expected.ipynb").read_bytes()
