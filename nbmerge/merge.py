@@ -276,6 +276,10 @@ def _moved_lines_settler(b_cells, o_cells, t_cells, ours_to_base, theirs_to_base
         return any(block in text for text in texts[side])
 
     def settle(region):
+        # Only a removal of base lines qualifies, and blank lines prove nothing: any text
+        # "holds" them (both sides inserting at one place is a real conflict).
+        if not region.base or not any(line.strip() for line in region.ours + region.theirs):
+            return None
         if not region.ours and region.theirs and holds("ours", region.theirs):
             return ()
         if not region.theirs and region.ours and holds("theirs", region.ours):

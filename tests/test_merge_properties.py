@@ -4,7 +4,7 @@ import json
 from collections import Counter
 
 import nbformat
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from nbmerge.merge import merge_notebooks
@@ -98,8 +98,15 @@ def test_output_is_always_a_valid_notebook(versions):
     assert_valid(result.notebook)
 
 
+def _one_cell(source):
+    return {"cells": [{"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
+                       "source": source}], "metadata": {}, "nbformat": 4, "nbformat_minor": 4}
+
+
 @FAST
 @given(three_versions())
+# Found by hypothesis: theirs' blank line looked "already held" by ours' text and was dropped.
+@example((_one_cell("import os"), _one_cell("import os\nimport os"), _one_cell("import os\n\nimport os")))
 def test_every_added_line_survives(versions):
     """No line that either side wrote is lost, conflicts or not."""
     base, ours, theirs = versions
