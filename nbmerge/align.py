@@ -15,8 +15,8 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections import Counter, defaultdict, deque
 from difflib import SequenceMatcher
-from itertools import accumulate, compress, count
-from operator import and_, lt, ne
+from itertools import compress, count, repeat
+from operator import is_, is_not, lt, ne, not_, sub
 
 
 TYPE_CHECKING = False
@@ -38,7 +38,7 @@ def cell_key(cell: dict) -> CellKey:
 
 
 def longest_increasing(values: Sequence[int]) -> List[int]:
-    """Positions of a longest strictly increasing subsequence of values.
+    """Positions of a longest strictly increasing subsequence of distinct integers.
 
     >>> longest_increasing([3, 1, 2, 5, 4])
     [1, 2, 4]
@@ -48,21 +48,51 @@ def longest_increasing(values: Sequence[int]) -> List[int]:
     n = len(values)
     if all(map(lt, values, values[1:])):  # nothing moved: the common case, checked in C
         return list(range(n))
-    # A pivot is above everything before it and below everything after it: every longest
-    # run holds every pivot (leaving one out would only make the run shorter), so only the
-    # stretches between pivots need the search. After a few moves, that is little.
-    before = [float("-inf"), *accumulate(values, max)][:n]
-    after = [*accumulate(reversed(values), min)][::-1][1:] + [float("inf")]
-    pivots = list(compress(range(n), map(and_, map(lt, before, values), map(lt, values, after))))
-    run: List[int] = []
-    start = 0
-    for pivot in [*pivots, n]:
-        if pivot > start:
-            run.extend(start + k for k in _patience(values[start:pivot]))
-        if pivot < n:
-            run.append(pivot)
-        start = pivot + 1
-    return run
+    # A stretch of consecutive values (b, b+1, b+2, ...) is a run of cells that stayed
+    # together. A longest subsequence that takes one cell of such a stretch can take all of
+    # it (the values are distinct integers, so nothing else fits in between), so the search
+    # runs over stretches weighted by length: after a few moves, a handful of them.
+    starts = [0, *compress(count(1), map(ne, map(sub, values[1:], values[:-1]), repeat(1)))]
+    if len(starts) == n:
+        return _patience(values)  # no two neighbours kept together: weights would not help
+    ends = starts[1:] + [n]
+    chosen = _heaviest_increasing([values[k] for k in starts], list(map(sub, ends, starts)))
+    return [pos for k in chosen for pos in range(starts[k], ends[k])]
+
+
+def _heaviest_increasing(values: Sequence[int], weights: Sequence[int]) -> List[int]:
+    """Positions of an increasing subsequence of distinct values with the greatest total weight.
+
+    A Fenwick tree over value ranks holds the best (weight, position) ending below each
+    rank; ties go to the later position, as patience sorting's do.
+    """
+    rank = {value: r for r, value in enumerate(sorted(values), 1)}
+    size = len(values)
+    tree = [(0, -1)] * (size + 1)
+    previous = [-1] * size
+    best = (0, -1)
+    for pos, value in enumerate(values):
+        r = rank[value] - 1
+        below = (0, -1)
+        while r > 0:
+            if tree[r] > below:
+                below = tree[r]
+            r &= r - 1
+        entry = (below[0] + weights[pos], pos)
+        previous[pos] = below[1]
+        if entry > best:
+            best = entry
+        r = rank[value]
+        while r <= size:
+            if entry > tree[r]:
+                tree[r] = entry
+            r += r & -r
+    run = []
+    pos = best[1]
+    while pos != -1:
+        run.append(pos)
+        pos = previous[pos]
+    return run[::-1]
 
 
 def _patience(values: Sequence[int]) -> List[int]:
@@ -145,9 +175,28 @@ def _common_ends(a: str, b: str) -> int:
     return prefix + low
 
 
-def _usable_ids(ids: Sequence) -> bool:
-    """Every cell has a non-empty string id, and no two share one."""
-    return all(isinstance(i, str) and i for i in ids) and len(set(ids)) == len(ids)
+def _usable_ids(cells: Sequence[dict]) -> Optional[List[str]]:
+    """The cells' ids, if every cell has a non-empty string id and no two share one; else None."""
+    if not cells or not isinstance(cells[0].get("id"), str):
+        return None  # the quick answer for notebooks written before ids (nbformat < 4.5)
+    ids = _column(cells, "id")
+    if set(map(type, ids)) != {str}:
+        return None
+    distinct = set(ids)
+    return ids if len(distinct) == len(ids) and "" not in distinct else None
+
+
+def _column(cells: Sequence[dict], key: str, default=None) -> List:
+    """One field of every cell, read in C (the cells are dicts: parse_notebook made sure)."""
+    return list(map(dict.get, cells, repeat(key), repeat(default)))
+
+
+def _unpaired(match: Sequence[Optional[int]]) -> List[int]:
+    return list(compress(count(), map(is_, match, repeat(None))))
+
+
+def _untaken(taken: Sequence[bool]) -> List[int]:
+    return list(compress(count(), map(not_, taken)))
 
 
 def match_cells(base: Sequence[dict], side: Sequence[dict], *,
@@ -155,6 +204,8 @@ def match_cells(base: Sequence[dict], side: Sequence[dict], *,
     """For each cell of side, the index of the base cell it is, or None if it is new.
 
     base_keys, a dict, caches base cells' keys across calls with the same base.
+    Every pass over all cells runs in C (map, compress, slices); Python loops only over
+    the cells still unpaired, which after the first pass are the few that changed.
     """
     match = [None] * len(side)
     taken = [False] * len(base)
@@ -163,36 +214,42 @@ def match_cells(base: Sequence[dict], side: Sequence[dict], *,
         match[s] = b
         taken[b] = True
 
-    base_ids, side_ids = [c.get("id") for c in base], [c.get("id") for c in side]
-    ids_decide = bool(base) and bool(side) and _usable_ids(base_ids) and _usable_ids(side_ids)
+    base_ids = _usable_ids(base)
+    side_ids = _usable_ids(side) if base_ids else None
+    ids_decide = bool(base_ids and side_ids)
     if ids_decide:
-        base_by_id = {cell: i for i, cell in enumerate(base_ids)}
-        by_id = [base_by_id.get(cell) for cell in side_ids]
-        if any(b is not None for b in by_id):
+        by_id = list(map(dict(zip(base_ids, count())).get, side_ids))
+        if by_id.count(None) < len(by_id):
             match[:] = by_id
-            for b in by_id:
-                if b is not None:
-                    taken[b] = True
+            paired = set(by_id)
+            taken[:] = map(paired.__contains__, range(len(base)))
         else:
             ids_decide = False  # ids were regenerated wholesale: they say nothing here
     else:
         _pair_in_lockstep(base, side, match, taken)
 
-    if all(m is not None for m in match):
+    if None not in match:
         return match  # ids (or identical content) paired every cell: nothing left to search
+    # From here on, Python loops only over the cells still free: after the first pass,
+    # the few that changed.
+    free_b, free_s = _untaken(taken), _unpaired(match)
     # Keys only for cells still unpaired: building them is most of the cost.
     cache = {} if base_keys is None else base_keys
-    for b, c in enumerate(base):
-        if not taken[b] and b not in cache:
-            cache[b] = cell_key(c)
-    base_keys = [None if taken[b] else cache[b] for b in range(len(base))]
-    side_keys = [None if m is not None else cell_key(c) for m, c in zip(match, side)]
-    _match_unique_identical(base_keys, side_keys, match, taken, pair)
+    base_keys = [None] * len(base)
+    for b in free_b:
+        key = cache.get(b)
+        base_keys[b] = key if key is not None else cache.setdefault(b, cell_key(base[b]))
+    side_keys = [None] * len(side)
+    for s in free_s:
+        side_keys[s] = cell_key(side[s])
+    _match_unique_identical(free_b, free_s, base_keys, side_keys, pair)
     # Similar cells at the same place pair up even under ids: cut-and-paste and some
     # editors give an edited cell a new id.
-    _match_in_gaps(base, side, base_keys, side_keys, match, taken, pair, similar=True)
+    free_b, free_s = [b for b in free_b if not taken[b]], [s for s in free_s if match[s] is None]
+    _match_in_gaps(free_b, free_s, base_keys, side_keys, match, taken, pair)
     if not ids_decide:
-        _match_moved_and_edited(base_keys, side_keys, match, taken, pair)
+        free_b, free_s = [b for b in free_b if not taken[b]], [s for s in free_s if match[s] is None]
+        _match_moved_and_edited(free_b, free_s, base_keys, side_keys, taken, pair)
     return match
 
 
@@ -204,14 +261,20 @@ def _pair_in_lockstep(base, side, match, taken) -> None:
     Most versions differ in a few cells: runs of unchanged cells are found by C iterators,
     so Python only works at the changes, and content keys are built only for what is left.
     """
-    base_keys = [(c.get("cell_type"), c.get("source")) for c in base]
-    side_keys = [(c.get("cell_type"), c.get("source")) for c in side]
+    # Columns, not (type, source) tuples: thousands of tuples that live on would cost a
+    # garbage-collector pass over the whole parsed notebook.
+    base_src, side_src = _column(base, "source"), _column(side, "source")
+    base_type, side_type = _column(base, "cell_type"), _column(side, "cell_type")
+
+    def same(b: int, s: int) -> bool:
+        return base_src[b] == side_src[s] and base_type[b] == side_type[s]
+
     i = j = 0
     n_base, n_side = len(base), len(side)
     while i < n_base and j < n_side:
         width = min(LOCKSTEP_WINDOW, n_base - i, n_side - j)
-        window_b, window_s = base_keys[i:i + width], side_keys[j:j + width]
-        run = width if window_b == window_s else next(compress(count(), map(ne, window_b, window_s)))
+        run = _same_run(base_src[i:i + width], side_src[j:j + width])
+        run = _same_run(base_type[i:i + run], side_type[j:j + run])
         match[j:j + run] = range(i, i + run)
         taken[i:i + run] = [True] * run
         i += run
@@ -219,10 +282,10 @@ def _pair_in_lockstep(base, side, match, taken) -> None:
         if run == width or i >= n_base or j >= n_side:
             continue
         for step in (1, 2):
-            if i + step < n_base and base_keys[i + step] == side_keys[j]:
+            if i + step < n_base and same(i + step, j):
                 i += step  # base cells stepped over: deleted, or changed
                 break
-            if j + step < n_side and base_keys[i] == side_keys[j + step]:
+            if j + step < n_side and same(i, j + step):
                 j += step  # side cells stepped over: inserted, or changed
                 break
         else:
@@ -230,44 +293,52 @@ def _pair_in_lockstep(base, side, match, taken) -> None:
             j += 1
 
 
-def _match_unique_identical(base_keys, side_keys, match, taken, pair) -> None:
-    """Pair cells whose content occurs exactly once in each version, wherever they stand.
+def _same_run(a: list, b: list) -> int:
+    """How many items two equal-length lists share before they first differ, counted in C."""
+    return len(a) if a == b else next(compress(count(), map(ne, a, b)))
 
-    Keys of cells already paired are None; Counter does the counting in C.
-    """
-    base_count = Counter(base_keys)
-    side_count = Counter(side_keys)
-    where = {key: b for b, key in enumerate(base_keys) if base_count[key] == 1}
-    for s, key in enumerate(side_keys):
-        if key is not None and side_count[key] == 1 and key in where:
+
+def _match_unique_identical(free_b, free_s, base_keys, side_keys, pair) -> None:
+    """Pair cells whose content occurs exactly once in each version, wherever they stand."""
+    base_count = Counter(map(base_keys.__getitem__, free_b))
+    side_count = Counter(map(side_keys.__getitem__, free_s))
+    where = {base_keys[b]: b for b in free_b if base_count[base_keys[b]] == 1}
+    for s in free_s:
+        key = side_keys[s]
+        if side_count[key] == 1 and key in where:
             pair(s, where[key])
 
 
-def _anchors(match) -> List[Tuple[int, int]]:
-    """Matched (side, base) pairs that keep their order: the skeleton the gaps hang from."""
-    pairs = [(s, b) for s, b in enumerate(match) if b is not None]
-    keep = longest_increasing([b for _, b in pairs])
-    return [pairs[k] for k in keep]
+def anchors(match: Sequence[Optional[int]]) -> Tuple[List[int], List[int]]:
+    """The paired cells that keep their order, as side positions and base positions.
+
+    The skeleton the gaps hang from; a paired cell not among them has moved.
+    """
+    paired = list(map(is_not, match, repeat(None)))
+    side_pos = list(compress(count(), paired))
+    base_pos = list(compress(match, paired))
+    keep = longest_increasing(base_pos)
+    return [side_pos[k] for k in keep], [base_pos[k] for k in keep]
 
 
-def _match_in_gaps(base, side, base_keys, side_keys, match, taken, pair, *, similar: bool) -> None:
+def _match_in_gaps(free_b, free_s, base_keys, side_keys, match, taken, pair) -> None:
     """Between anchors, pair identical cells in order, then similar ones in order."""
-    anchors = _anchors(match) + [(len(side), len(base))]
-    prev_s = prev_b = -1
-    for anchor_s, anchor_b in anchors:
-        if anchor_s == prev_s + 1 or anchor_b == prev_b + 1:  # no gap on one side: nothing to pair
-            prev_s, prev_b = anchor_s, anchor_b
-            continue
-        gap_s = [s for s in range(prev_s + 1, anchor_s) if match[s] is None]
-        gap_b = [b for b in range(prev_b + 1, anchor_b) if not taken[b]]
-        prev_s, prev_b = anchor_s, anchor_b
-        if not gap_s or not gap_b:
+    anchor_s, anchor_b = anchors(match)
+    # A gap is known by the number of anchors before it, the same count on both sides.
+    gaps_s = defaultdict(list)
+    for s in free_s:
+        gaps_s[bisect_left(anchor_s, s)].append(s)
+    gaps_b = defaultdict(list)
+    for b in free_b:
+        gaps_b[bisect_left(anchor_b, b)].append(b)
+    for gap, gap_s in gaps_s.items():
+        gap_b = gaps_b.get(gap)
+        if not gap_b:
             continue
         _pair_identical_in_order(gap_s, gap_b, side_keys, base_keys, pair)
-        if similar:
-            gap_s = [s for s in gap_s if match[s] is None]
-            gap_b = [b for b in gap_b if not taken[b]]
-            _pair_similar_in_order(gap_s, gap_b, side_keys, base_keys, pair)
+        gap_s = [s for s in gap_s if match[s] is None]
+        gap_b = [b for b in gap_b if not taken[b]]
+        _pair_similar_in_order(gap_s, gap_b, side_keys, base_keys, pair)
 
 
 def _pair_identical_in_order(gap_s, gap_b, side_keys, base_keys, pair) -> None:
@@ -310,10 +381,8 @@ def _pair_similar_in_order(gap_s, gap_b, side_keys, base_keys, pair) -> None:
             j += 1
 
 
-def _match_moved_and_edited(base_keys, side_keys, match, taken, pair) -> None:
+def _match_moved_and_edited(left_b, left_s, base_keys, side_keys, taken, pair) -> None:
     """Find leftover cells that moved and changed, through the lines they share."""
-    left_b = [b for b in range(len(base_keys)) if not taken[b]]
-    left_s = [s for s in range(len(side_keys)) if match[s] is None]
     if not left_b or not left_s:
         return
     by_line = defaultdict(list)

@@ -73,14 +73,30 @@ def test_unchanged_ends_pair_in_place_without_ids():
 
 
 def test_longest_increasing_is_longest_and_increasing():
-    """The pivot shortcut gives runs as long as plain patience sorting, on random orders."""
+    """The shortcuts (stretches kept together) give runs as long as plain patience sorting."""
     from hypothesis import given, settings
     from hypothesis import strategies as st
 
     from nbmerge.align import _patience, longest_increasing
 
-    @settings(max_examples=300, deadline=None)
-    @given(st.lists(st.integers(0, 60), unique=True, max_size=40))
+    def moved(draw_moves):
+        # How notebooks change: an ordered range with a few cells or blocks moved elsewhere.
+        size, moves = draw_moves
+        values = list(range(size))
+        for start, length, to in moves:
+            start, to = start % (size or 1), to % (size or 1)
+            block = values[start:start + length]
+            del values[start:start + length]
+            values[to:to] = block
+        return values
+
+    orders = st.one_of(
+        st.lists(st.integers(0, 60), unique=True, max_size=40),
+        st.tuples(st.integers(0, 80), st.lists(st.tuples(st.integers(0, 80), st.integers(1, 10),
+                                                         st.integers(0, 80)), max_size=6)).map(moved))
+
+    @settings(max_examples=400, deadline=None)
+    @given(orders)
     def check(values):
         run = longest_increasing(values)
         assert len(run) == len(_patience(values))
