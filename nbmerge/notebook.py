@@ -10,6 +10,7 @@ import json
 import os
 import re
 from collections import namedtuple
+from itertools import chain, repeat
 
 from .errors import NotebookReadError
 
@@ -44,7 +45,7 @@ def parse_notebook(data: bytes, path: str, *, max_bytes: int = DEFAULT_MAX_BYTES
         raise NotebookReadError(path, f"file is too large ({len(data):,} bytes; limit {max_bytes:,})")
     if data.startswith(BOM):
         data = data[len(BOM):]
-    if not data.strip():
+    if not data or data.isspace():
         if allow_empty:
             return empty_notebook()
         raise NotebookReadError(path, "file is empty, not a notebook")
@@ -83,6 +84,33 @@ def check_notebook_shape(nb: Any, path: str) -> None:
         raise NotebookReadError(path, "not a notebook: \"cells\" is not a list")
     if not isinstance(nb.get("metadata", {}), dict):
         raise NotebookReadError(path, "not a notebook: \"metadata\" is not an object")
+    if not _cells_well_formed(cells):
+        _raise_for_bad_cell(cells, path)
+
+
+def _cells_well_formed(cells: list) -> bool:
+    """The common case, checked a column at a time in C: every cell a dict with a string
+    cell_type, every source a string or a list of strings. False means "look closer"."""
+    try:
+        if set(map(type, map(dict.get, cells, repeat("cell_type")))) - {str}:
+            return False
+        sources = list(map(dict.get, cells, repeat("source"), repeat("")))
+        kinds = set(map(type, sources))
+        if kinds <= {str}:
+            return True
+        if kinds == {list}:  # how Jupyter writes sources: lists of lines
+            "".join(chain.from_iterable(sources))  # TypeError if a line is not a string
+            return True
+        if kinds == {str, list}:
+            "".join(chain.from_iterable(s for s in sources if s.__class__ is list))
+            return True
+    except TypeError:  # a cell that is not a dict, or a line that is not a string
+        pass
+    return False
+
+
+def _raise_for_bad_cell(cells: list, path: str) -> None:
+    """Name the first cell that is not a well-formed cell, one at a time."""
     for index, cell in enumerate(cells):
         if not isinstance(cell, dict) or not isinstance(cell.get("cell_type"), str):
             raise NotebookReadError(path, f"cell {index + 1} is not a cell (no cell_type)")
@@ -90,7 +118,7 @@ def check_notebook_shape(nb: Any, path: str) -> None:
         if isinstance(source, str):
             continue
         try:
-            "".join(source)  # in C, much faster than checking each line's type
+            "".join(source)
         except TypeError:
             source = None
         if not isinstance(source, list):
