@@ -10,12 +10,16 @@ Pure: no printing, no click, no environment. Rendering lives in render_diff.
 
 from __future__ import annotations
 
+from bisect import bisect_right
+from collections import defaultdict
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from enum import Enum
+from itertools import chain, compress, count, repeat
+from operator import and_, eq, is_not, ne, not_
 from typing import Any, FrozenSet, Iterator, List, Optional, Sequence, Tuple, Union
 
-from .align import longest_increasing, match_cells
+from .align import _column, _unpaired, anchors, match_cells
 from .notebook import cell_id, source_text
 from .policy import VOLATILE_CELL_METADATA, VOLATILE_NOTEBOOK_METADATA
 from .textconv import compact, output_lines
@@ -287,25 +291,36 @@ def _without_count(output: dict) -> dict:
     return {**output, "execution_count": None} if "execution_count" in output else output
 
 
-def _rerun_only(old: dict, new: dict) -> bool:
-    """True when two cells differ in execution counts and nothing else."""
+def _rerun_only(olds: List[dict], news: List[dict]) -> List[bool]:
+    """For each pair of unequal cells, whether only execution counts differ between them.
+
+    Re-running a notebook changes every code cell this way, so this check runs for most
+    cells of a real diff: copies of the old cells given the new counts are compared in C,
+    and only pairs that still differ (edited, or outputs that carry a count) are looked
+    at one by one.
+    """
+    recounted = list(map(dict, olds))
+    list(map(dict.__setitem__, recounted, repeat("execution_count"), _column(news, "execution_count")))
+    verdict = list(map(eq, recounted, news))
+    for k in compress(count(), map(not_, verdict)):
+        verdict[k] = _outputs_rerun_only(olds[k], news[k])
+    return verdict
+
+
+def _outputs_rerun_only(old: dict, new: dict) -> bool:
+    """Whether two cells differ only in counts, those inside execute_result outputs included."""
     if old.keys() != new.keys() or old.get("execution_count") == new.get("execution_count"):
         return False
-    # Everything but counts and outputs compared in one go, in C.
     if dict(old, execution_count=None, outputs=None) != dict(new, execution_count=None, outputs=None):
         return False
     old_out, new_out = old.get("outputs") or [], new.get("outputs") or []
-    return old_out == new_out or (len(old_out) == len(new_out) and
-                                  list(map(_without_count, old_out)) == list(map(_without_count, new_out)))
+    return (len(old_out) == len(new_out)
+            and list(map(_without_count, old_out)) == list(map(_without_count, new_out)))
 
 
 def _compare_cells(old: dict, new: dict, old_index: int, new_index: int, moved: bool,
                    options: DiffOptions, hidden: _HiddenCounter) -> Optional[CellDiff]:
-    if old == new and not moved:
-        return None  # the common case, and the cheap one: identical dicts
-    if not moved and not options.volatile and _rerun_only(old, new):
-        hidden.execution_counts += 1  # the next most common: the notebook was re-run
-        return None
+    """What changed between two versions of a cell, or None when nothing shown did."""
     source: Tuple[Hunk, ...] = ()
     if source_text(old) != source_text(new):
         source = line_hunks(source_lines(old), source_lines(new), options.context)
@@ -367,34 +382,44 @@ def _notebook_fields(old: dict, new: dict, options: DiffOptions) -> Tuple[List[F
 
 
 def diff_notebooks(old: dict, new: dict, options: DiffOptions = DiffOptions()) -> NotebookDiff:
-    """Diff two parsed notebooks: old is the earlier version, new the later one."""
+    """Diff two parsed notebooks: old is the earlier version, new the later one.
+
+    Most cells of two versions are the same cell, unchanged or only re-run, so those are
+    sifted out a whole column at a time; Python looks only at the cells that changed.
+    """
     old_cells, new_cells = old.get("cells") or [], new.get("cells") or []
     match = match_cells(old_cells, new_cells)
-    pairs = [(s, b) for s, b in enumerate(match) if b is not None]
-    in_order = {pairs[k][0] for k in longest_increasing([b for _, b in pairs])}
-    # For each new position, the old index of the next cell kept in order: removed cells
-    # before it are shown before it, so a replaced cell reads "removed, then added".
-    next_anchor = [len(old_cells)] * (len(new_cells) + 1)
-    for s in range(len(new_cells) - 1, -1, -1):
-        next_anchor[s] = match[s] if s in in_order else next_anchor[s + 1]
-    matched_old = {b for _, b in pairs}
-    removed = [b for b in range(len(old_cells)) if b not in matched_old]
+    kept_new, kept_old = anchors(match)  # pairs in order; every other pair has moved
+    olds, news = list(map(old_cells.__getitem__, kept_old)), list(map(new_cells.__getitem__, kept_new))
+    changed = list(compress(count(), map(ne, olds, news)))
     hidden = _HiddenCounter()
+    if changed and not options.volatile:
+        rerun = _rerun_only([olds[k] for k in changed], [news[k] for k in changed])
+        hidden.execution_counts += sum(rerun)
+        changed = list(compress(changed, map(not_, rerun)))
+    found = {}  # new position -> its CellDiff (None: nothing shown changed)
+    for k in changed:
+        s = kept_new[k]
+        found[s] = _compare_cells(olds[k], news[k], kept_old[k], s, False, options, hidden)
+    added = _unpaired(match)
+    for s in added:
+        found[s] = _whole_cell(new_cells[s], s, True, options)
+    for s in sorted(set(compress(count(), map(is_not, match, repeat(None)))).difference(kept_new)):
+        found[s] = _compare_cells(old_cells[match[s]], new_cells[s], match[s], s, True, options, hidden)
+    # A removed cell is shown before the first added or in-order cell whose next in-order
+    # neighbour comes after it in the old version: a replaced cell reads "removed, then added".
+    removed_at = defaultdict(list)
+    for b in sorted(set(range(len(old_cells))).difference(match)):
+        k = bisect_right(kept_old, b)
+        anchor = kept_new[k] if k < len(kept_new) else len(new_cells)
+        first_added = bisect_right(added, kept_new[k - 1] if k else -1)
+        at = added[first_added] if first_added < len(added) and added[first_added] < anchor else anchor
+        removed_at[at].append(_whole_cell(old_cells[b], b, False, options))
     cells: List[CellDiff] = []
-    r = 0
-    for s, cell in enumerate(new_cells):
-        b = match[s]
-        if b is None or s in in_order:
-            while r < len(removed) and removed[r] < next_anchor[s]:
-                cells.append(_whole_cell(old_cells[removed[r]], removed[r], False, options))
-                r += 1
-        if b is None:
-            cells.append(_whole_cell(cell, s, True, options))
-            continue
-        change = _compare_cells(old_cells[b], cell, b, s, s not in in_order, options, hidden)
-        if change is not None:
-            cells.append(change)
-    cells.extend(_whole_cell(old_cells[b], b, False, options) for b in removed[r:])
+    for s in sorted(found.keys() | removed_at.keys()):
+        cells.extend(removed_at.get(s, ()))
+        if found.get(s) is not None:
+            cells.append(found[s])
     metadata, hidden_keys = _notebook_fields(old, new, options)
     return NotebookDiff(
         cells=tuple(cells), metadata=tuple(metadata),
