@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """How fast `nbmerge diff` is, next to the floor of just loading both files with `json`.
 
-    python benchmarks/bench_diff.py [--reps 5] [--startup-reps 15] [--keep DIR]
+    python benchmarks/bench_diff.py [--reps 15] [--startup-reps 15] [--keep DIR]
 
 Generates notebook pairs (100, 1,000 and 5,000 cells, with and without cell ids, and one
 with ~20 MB of outputs), where the second version edits ~2% of cells, inserts and deletes
@@ -12,8 +12,10 @@ with ~20 MB of outputs), where the second version edits ~2% of cells, inserts an
   +text     the same, plus rendering the terminal view into memory
   textconv  the text view of the new file (what git runs per file version)
 
-and the ratio diff / floor (target: <= 2). Then start-up: `python -m nbmerge textconv FILE`
-on a small notebook against `python -c pass`, run as subprocesses, interleaved.
+and the ratio diff / floor (target: <= 2), as the median over turns of the two measured
+back to back: on a shared machine, the ratio of two medians taken minutes apart is noise.
+Then start-up: `python -m nbmerge textconv FILE` on a small notebook against
+`python -c pass`, run as subprocesses, interleaved.
 
 Times are CPU time (user + system) by default, which a busy machine disturbs far less than
 wall-clock time; `--clock wall` measures elapsed time instead.
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import gc
 import io
 import json
 import os
@@ -90,14 +93,22 @@ CLOCK = {"cpu": time.process_time, "wall": time.perf_counter}
 clock = CLOCK["cpu"]
 
 
-def median_time(func, reps: int) -> float:
-    func()  # warm the OS file cache and Python's own caches
-    times = []
+def interleaved_times(funcs: dict, reps: int) -> dict:
+    """Median time of each function, measured in turns (a, b, c, a, b, c, ...) so that a
+    slow patch of a shared machine hits all of them alike; plus, for each one, the median
+    over turns of its time divided by the first function's time in the same turn."""
+    for func in funcs.values():
+        func()  # warm the OS file cache and Python's own caches
+    times = {name: [] for name in funcs}
     for _ in range(reps):
-        start = clock()
-        func()
-        times.append(clock() - start)
-    return statistics.median(times)
+        for name, func in funcs.items():
+            start = clock()
+            func()
+            times[name].append(clock() - start)
+    first = next(iter(funcs))
+    return {name: (statistics.median(values),
+                   statistics.median(v / f for v, f in zip(values, times[first])))
+            for name, values in times.items()}
 
 
 def child_time(cmd, wall: bool) -> float:
@@ -129,12 +140,12 @@ def bench_pair(label: str, a_path: str, b_path: str, reps: int) -> None:
     def textconv():
         render_notebook_text(read(b_path), b_path)
 
-    floor_t, diff_t = median_time(floor, reps), median_time(diff_only, reps)
-    text_t, conv_t = median_time(with_text, reps), median_time(textconv, reps)
+    timed = interleaved_times({"floor": floor, "diff": diff_only, "text": with_text, "textconv": textconv}, reps)
+    (floor_t, _), (diff_t, ratio), (text_t, _), (conv_t, _) = timed.values()
     size = (os.path.getsize(a_path) + os.path.getsize(b_path)) / 2 / 1e6
     stat = diff_only().stat
     print(f"{label:<24} {size:7.1f} MB {floor_t * 1e3:9.1f} {diff_t * 1e3:9.1f} {text_t * 1e3:9.1f} "
-          f"{conv_t * 1e3:9.1f} {diff_t / floor_t:6.2f}x   +{stat.added} -{stat.removed} "
+          f"{conv_t * 1e3:9.1f} {ratio:6.2f}x   +{stat.added} -{stat.removed} "
           f"~{stat.modified} >{stat.moved}", flush=True)
 
 
@@ -153,7 +164,7 @@ def bench_startup(path: str, reps: int, wall: bool) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--reps", type=int, default=5)
+    parser.add_argument("--reps", type=int, default=15)
     parser.add_argument("--startup-reps", type=int, default=15)
     parser.add_argument("--keep", help="write the generated notebooks here instead of a temp dir")
     parser.add_argument("--clock", choices=sorted(CLOCK), default="cpu")
@@ -177,6 +188,10 @@ def main() -> None:
             with open(path, "w", encoding="utf-8") as handle:
                 json.dump(book, handle, indent=1, sort_keys=True, ensure_ascii=False)
             paths.append(path)
+        # The generated dicts would otherwise sit in the heap the garbage collector walks
+        # while floor and diff run, and slow both by an amount that depends on their size.
+        del old, new
+        gc.collect()
         bench_pair(label, *paths, reps=args.reps)
     small = os.path.join(folder, "100-cells-ids-b.ipynb")
     print()

@@ -15,7 +15,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections import Counter, defaultdict, deque
 from difflib import SequenceMatcher
-from itertools import compress, count, repeat
+from itertools import chain, compress, count, repeat
 from operator import is_, is_not, lt, ne, not_, sub
 
 
@@ -45,19 +45,34 @@ def longest_increasing(values: Sequence[int]) -> List[int]:
     >>> longest_increasing([0, 1, 5, 2, 3, 4, 6])
     [0, 1, 3, 4, 5, 6]
     """
+    return [pos for start, end in increasing_stretches(values) for pos in range(start, end)]
+
+
+def increasing_stretches(values: Sequence[int]) -> List[Tuple[int, int]]:
+    """longest_increasing as ranges of positions, [start, end): few, after a few moves.
+
+    >>> increasing_stretches([0, 1, 5, 2, 3, 4, 6])
+    [(0, 2), (3, 7)]
+    """
     n = len(values)
     if all(map(lt, values, values[1:])):  # nothing moved: the common case, checked in C
-        return list(range(n))
+        return [(0, n)] if n else []
     # A stretch of consecutive values (b, b+1, b+2, ...) is a run of cells that stayed
     # together. A longest subsequence that takes one cell of such a stretch can take all of
     # it (the values are distinct integers, so nothing else fits in between), so the search
     # runs over stretches weighted by length: after a few moves, a handful of them.
     starts = [0, *compress(count(1), map(ne, map(sub, values[1:], values[:-1]), repeat(1)))]
-    if len(starts) == n:
-        return _patience(values)  # no two neighbours kept together: weights would not help
+    if len(starts) == n:  # no two neighbours kept together: weights would not help
+        return [(pos, pos + 1) for pos in _patience(values)]
     ends = starts[1:] + [n]
-    chosen = _heaviest_increasing([values[k] for k in starts], list(map(sub, ends, starts)))
-    return [pos for k in chosen for pos in range(starts[k], ends[k])]
+    chosen = _heaviest_increasing(list(map(values.__getitem__, starts)), list(map(sub, ends, starts)))
+    ranges = [(starts[chosen[0]], ends[chosen[0]])]
+    for k in chosen[1:]:  # chosen stretches that touch are one range
+        if starts[k] == ranges[-1][1]:
+            ranges[-1] = (ranges[-1][0], ends[k])
+        else:
+            ranges.append((starts[k], ends[k]))
+    return ranges
 
 
 def _heaviest_increasing(values: Sequence[int], weights: Sequence[int]) -> List[int]:
@@ -317,8 +332,11 @@ def anchors(match: Sequence[Optional[int]]) -> Tuple[List[int], List[int]]:
     paired = list(map(is_not, match, repeat(None)))
     side_pos = list(compress(count(), paired))
     base_pos = list(compress(match, paired))
-    keep = longest_increasing(base_pos)
-    return [side_pos[k] for k in keep], [base_pos[k] for k in keep]
+    ranges = increasing_stretches(base_pos)
+    if len(ranges) == 1 and ranges[0] == (0, len(base_pos)):
+        return side_pos, base_pos
+    return (list(chain.from_iterable(side_pos[start:end] for start, end in ranges)),
+            list(chain.from_iterable(base_pos[start:end] for start, end in ranges)))
 
 
 def _match_in_gaps(free_b, free_s, base_keys, side_keys, match, taken, pair) -> None:

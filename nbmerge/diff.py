@@ -17,7 +17,7 @@ from difflib import SequenceMatcher
 from enum import Enum
 from itertools import chain, compress, count, repeat
 from operator import and_, eq, is_not, ne, not_
-from typing import Any, FrozenSet, Iterator, List, Optional, Sequence, Tuple, Union
+from typing import Any, FrozenSet, Iterator, List, NamedTuple, Optional, Sequence, Tuple, Union
 
 from .align import _column, _unpaired, anchors, match_cells
 from .notebook import cell_id, source_text
@@ -58,8 +58,9 @@ class DiffOptions:
     volatile_cell_metadata: FrozenSet[str] = VOLATILE_CELL_METADATA
 
 
-@dataclass(frozen=True)
-class Hunk:
+# Hunk, FieldChange and CellDiff are named tuples, not frozen dataclasses: a diff makes
+# several per changed cell, and a frozen dataclass takes ~3x as long to build.
+class Hunk(NamedTuple):
     """A unified-diff hunk: 1-based starts, counts, and lines prefixed with ' ', '-' or '+'."""
 
     old_start: int
@@ -69,8 +70,7 @@ class Hunk:
     lines: Tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class FieldChange:
+class FieldChange(NamedTuple):
     """One value that differs, at a path from the cell (or notebook) root: ('metadata', 'tags')."""
 
     path: Tuple[PathPart, ...]
@@ -84,8 +84,7 @@ class FieldChange:
         return dotted_path(self.path)
 
 
-@dataclass(frozen=True)
-class CellDiff:
+class CellDiff(NamedTuple):
     """One changed cell: where it stands in each version, and what changed in it."""
 
     change: CellChange
@@ -200,25 +199,76 @@ def _range_start(start: int, count: int) -> int:
 
 def line_hunks(old: Sequence[str], new: Sequence[str], context: int = 3) -> Tuple[Hunk, ...]:
     """Unified-diff hunks turning old lines into new lines."""
-    if list(old) == list(new):
+    old, new = list(old), list(new)
+    if old == new:
         return ()
-    if not old or not new:
-        lines = tuple("+" + line for line in new) if new else tuple("-" + line for line in old)
+    if not old or not new:  # a whole cell added or removed: one hunk, nothing to match
+        lines = tuple(map("+".__add__, new)) if new else tuple(map("-".__add__, old))
         return (Hunk(_range_start(0, len(old)), len(old), _range_start(0, len(new)), len(new), lines),)
     hunks = []
-    matcher = SequenceMatcher(None, old, new, autojunk=False)
-    for group in matcher.get_grouped_opcodes(context):
+    for group in _grouped(_line_opcodes(old, new), context):
         lines: List[str] = []
         for tag, i1, i2, j1, j2 in group:
             if tag == "equal":
-                lines.extend(" " + line for line in old[i1:i2])
+                lines.extend(map(" ".__add__, old[i1:i2]))
                 continue
-            lines.extend("-" + line for line in old[i1:i2])
-            lines.extend("+" + line for line in new[j1:j2])
+            lines.extend(map("-".__add__, old[i1:i2]))
+            lines.extend(map("+".__add__, new[j1:j2]))
         i1, i2, j1, j2 = group[0][1], group[-1][2], group[0][3], group[-1][4]
         hunks.append(Hunk(_range_start(i1, i2 - i1), i2 - i1, _range_start(j1, j2 - j1), j2 - j1,
                           tuple(lines)))
     return tuple(hunks)
+
+
+Opcode = Tuple[str, int, int, int, int]  # difflib's: tag, old start, old end, new start, new end
+
+
+def _line_opcodes(old: List[str], new: List[str]) -> List[Opcode]:
+    """difflib-style opcodes, with the lines both share at the start and the end taken first.
+
+    Most edits to a cell are in one place: after trimming what the two share at both ends,
+    one side is often empty (a pure insert or delete) and SequenceMatcher, which costs
+    tens of microseconds even on a handful of lines, is not needed at all.
+    """
+    n_old, n_new = len(old), len(new)
+    head = next(compress(count(), map(ne, old, new)), min(n_old, n_new))
+    tail = next(compress(count(), map(ne, reversed(old[head:]), reversed(new[head:]))),
+                min(n_old, n_new) - head)
+    old_end, new_end = n_old - tail, n_new - tail
+    codes: List[Opcode] = [("equal", 0, head, 0, head)] if head else []
+    if head == old_end:
+        codes.append(("insert", head, head, head, new_end))
+    elif head == new_end:
+        codes.append(("delete", head, old_end, head, head))
+    else:
+        matcher = SequenceMatcher(None, old[head:old_end], new[head:new_end], autojunk=False)
+        codes.extend((tag, i1 + head, i2 + head, j1 + head, j2 + head)
+                     for tag, i1, i2, j1, j2 in matcher.get_opcodes())
+    if tail:
+        codes.append(("equal", old_end, n_old, new_end, n_new))
+    return codes
+
+
+def _grouped(codes: List[Opcode], context: int) -> Iterator[List[Opcode]]:
+    """Opcodes cut into hunks: changes with up to `context` equal lines around each, and
+    changes closer than twice that joined into one hunk (as difflib and diff -u do)."""
+    first, last = codes[0], codes[-1]
+    if first[0] == "equal":
+        tag, i1, i2, j1, j2 = first
+        codes[0] = (tag, max(i1, i2 - context), i2, max(j1, j2 - context), j2)
+    if last[0] == "equal":
+        tag, i1, i2, j1, j2 = codes[-1]
+        codes[-1] = (tag, i1, min(i2, i1 + context), j1, min(j2, j1 + context))
+    group: List[Opcode] = []
+    for tag, i1, i2, j1, j2 in codes:
+        if tag == "equal" and i2 - i1 > 2 * context:
+            group.append((tag, i1, min(i2, i1 + context), j1, min(j2, j1 + context)))
+            yield group
+            group = []
+            i1, j1 = max(i1, i2 - context), max(j1, j2 - context)
+        group.append((tag, i1, i2, j1, j2))
+    if group and not (len(group) == 1 and group[0][0] == "equal"):
+        yield group
 
 
 def source_lines(cell: dict) -> List[str]:
@@ -394,7 +444,7 @@ def diff_notebooks(old: dict, new: dict, options: DiffOptions = DiffOptions()) -
     changed = list(compress(count(), map(ne, olds, news)))
     hidden = _HiddenCounter()
     if changed and not options.volatile:
-        rerun = _rerun_only([olds[k] for k in changed], [news[k] for k in changed])
+        rerun = _rerun_only(list(map(olds.__getitem__, changed)), list(map(news.__getitem__, changed)))
         hidden.execution_counts += sum(rerun)
         changed = list(compress(changed, map(not_, rerun)))
     found = {}  # new position -> its CellDiff (None: nothing shown changed)
@@ -404,12 +454,14 @@ def diff_notebooks(old: dict, new: dict, options: DiffOptions = DiffOptions()) -
     added = _unpaired(match)
     for s in added:
         found[s] = _whole_cell(new_cells[s], s, True, options)
-    for s in sorted(set(compress(count(), map(is_not, match, repeat(None)))).difference(kept_new)):
-        found[s] = _compare_cells(old_cells[match[s]], new_cells[s], match[s], s, True, options, hidden)
+    paired = len(match) - len(added)
+    if paired > len(kept_new):  # some paired cells are out of order: they moved
+        for s in sorted(set(compress(count(), map(is_not, match, repeat(None)))).difference(kept_new)):
+            found[s] = _compare_cells(old_cells[match[s]], new_cells[s], match[s], s, True, options, hidden)
     # A removed cell is shown before the first added or in-order cell whose next in-order
     # neighbour comes after it in the old version: a replaced cell reads "removed, then added".
     removed_at = defaultdict(list)
-    for b in sorted(set(range(len(old_cells))).difference(match)):
+    for b in sorted(set(range(len(old_cells))).difference(match)) if paired < len(old_cells) else ():
         k = bisect_right(kept_old, b)
         anchor = kept_new[k] if k < len(kept_new) else len(new_cells)
         first_added = bisect_right(added, kept_new[k - 1] if k else -1)

@@ -92,12 +92,13 @@ def _cells_well_formed(cells: list) -> bool:
     """The common case, checked a column at a time in C: every cell a dict with a string
     cell_type, every source a string or a list of strings. False means "look closer"."""
     try:
-        if set(map(type, map(dict.get, cells, repeat("cell_type")))) - {str}:
+        # Distinct values first: a notebook has two or three cell types, so the set is tiny.
+        if not all(type(kind) is str for kind in set(map(dict.get, cells, repeat("cell_type")))):
             return False
-        sources = list(map(dict.get, cells, repeat("source"), repeat("")))
-        kinds = set(map(type, sources))
+        kinds = set(map(type, map(dict.get, cells, repeat("source"), repeat(""))))
         if kinds <= {str}:
             return True
+        sources = map(dict.get, cells, repeat("source"), repeat(""))
         if kinds == {list}:  # how Jupyter writes sources: lists of lines
             "".join(chain.from_iterable(sources))  # TypeError if a line is not a string
             return True

@@ -130,7 +130,13 @@ lines = st.lists(st.sampled_from(["a", "b", "c", "def f():", "    return 1", ""]
 @settings(max_examples=200, deadline=None)
 @given(lines, lines, st.integers(0, 3))
 def test_hunks_turn_old_into_new(old, new, context):
-    assert _apply(old, line_hunks(old, new, context)) == new
+    hunks = line_hunks(old, new, context)
+    assert _apply(old, hunks) == new
+    for hunk in hunks:  # the header counts are what `patch` checks the body against
+        kinds = [line[0] for line in hunk.lines]
+        assert hunk.old_count == kinds.count(" ") + kinds.count("-")
+        assert hunk.new_count == kinds.count(" ") + kinds.count("+")
+        assert kinds[:context] == [" "] * min(context, len(kinds)) or hunk.old_start <= 1 or hunk.new_start <= 1
 
 
 sources = st.lists(st.sampled_from(["x = 1", "y = 2", "print(x)", "import os", "# note", "z = x + y"]),
