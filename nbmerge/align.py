@@ -222,6 +222,20 @@ def match_cells(base: Sequence[dict], side: Sequence[dict], *,
     Every pass over all cells runs in C (map, compress, slices); Python loops only over
     the cells still unpaired, which after the first pass are the few that changed.
     """
+    return _align(base, side, base_keys, want_anchors=False)[0]
+
+
+def align_cells(base: Sequence[dict], side: Sequence[dict]) -> Tuple[List[Optional[int]], List[int], List[int]]:
+    """match_cells, and the paired cells that keep their order as anchors() gives them.
+
+    The anchors come for free when the matching built them on its way, as it does when
+    cells were edited in place.
+    """
+    match, skeleton = _align(base, side, None, want_anchors=True)
+    return (match, *skeleton) if skeleton else (match, *anchors(match))
+
+
+def _align(base, side, base_keys, *, want_anchors: bool):
     match = [None] * len(side)
     taken = [False] * len(base)
 
@@ -244,7 +258,7 @@ def match_cells(base: Sequence[dict], side: Sequence[dict], *,
         _pair_in_lockstep(base, side, match, taken)
 
     if None not in match:
-        return match  # ids (or identical content) paired every cell: nothing left to search
+        return match, None  # ids (or identical content) paired every cell: nothing left to search
     # From here on, Python loops only over the cells still free: after the first pass,
     # the few that changed.
     free_b, free_s = _untaken(taken), _unpaired(match)
@@ -261,11 +275,14 @@ def match_cells(base: Sequence[dict], side: Sequence[dict], *,
     # Similar cells at the same place pair up even under ids: cut-and-paste and some
     # editors give an edited cell a new id.
     free_b, free_s = [b for b in free_b if not taken[b]], [s for s in free_s if match[s] is None]
-    _match_in_gaps(free_b, free_s, base_keys, side_keys, match, taken, pair)
+    skeleton = None
+    if free_b and free_s:
+        skeleton = _match_in_gaps(free_b, free_s, base_keys, side_keys, match, taken, pair)
     if not ids_decide:
         free_b, free_s = [b for b in free_b if not taken[b]], [s for s in free_s if match[s] is None]
-        _match_moved_and_edited(free_b, free_s, base_keys, side_keys, taken, pair)
-    return match
+        if _match_moved_and_edited(free_b, free_s, base_keys, side_keys, taken, pair):
+            skeleton = None  # a pair found anywhere may fit in order: anchors must be found again
+    return match, skeleton if want_anchors else None
 
 
 def _pair_in_lockstep(base, side, match, taken) -> None:
@@ -339,9 +356,20 @@ def anchors(match: Sequence[Optional[int]]) -> Tuple[List[int], List[int]]:
             list(chain.from_iterable(base_pos[start:end] for start, end in ranges)))
 
 
-def _match_in_gaps(free_b, free_s, base_keys, side_keys, match, taken, pair) -> None:
-    """Between anchors, pair identical cells in order, then similar ones in order."""
+def _match_in_gaps(free_b, free_s, base_keys, side_keys, match, taken, pair) -> Tuple[List[int], List[int]]:
+    """Between anchors, pair identical cells in order, then similar ones in order.
+
+    Returns the anchors with the new pairs added: still a longest in-order run, since
+    each new pair sits between two neighbouring anchors on both sides (no run of the
+    old pairs is longer than the anchors, nor of the new pairs than all of them).
+    """
     anchor_s, anchor_b = anchors(match)
+    paired_here = []
+
+    def pair_in_gap(s: int, b: int) -> None:
+        pair(s, b)
+        paired_here.append((s, b))
+
     # A gap is known by the number of anchors before it, the same count on both sides.
     gaps_s = defaultdict(list)
     for s in free_s:
@@ -353,10 +381,15 @@ def _match_in_gaps(free_b, free_s, base_keys, side_keys, match, taken, pair) -> 
         gap_b = gaps_b.get(gap)
         if not gap_b:
             continue
-        _pair_identical_in_order(gap_s, gap_b, side_keys, base_keys, pair)
+        _pair_identical_in_order(gap_s, gap_b, side_keys, base_keys, pair_in_gap)
         gap_s = [s for s in gap_s if match[s] is None]
         gap_b = [b for b in gap_b if not taken[b]]
-        _pair_similar_in_order(gap_s, gap_b, side_keys, base_keys, pair)
+        _pair_similar_in_order(gap_s, gap_b, side_keys, base_keys, pair_in_gap)
+    for s, b in sorted(paired_here):
+        at = bisect_left(anchor_s, s)
+        anchor_s.insert(at, s)
+        anchor_b.insert(at, b)
+    return anchor_s, anchor_b
 
 
 def _pair_identical_in_order(gap_s, gap_b, side_keys, base_keys, pair) -> None:
@@ -399,10 +432,11 @@ def _pair_similar_in_order(gap_s, gap_b, side_keys, base_keys, pair) -> None:
             j += 1
 
 
-def _match_moved_and_edited(left_b, left_s, base_keys, side_keys, taken, pair) -> None:
-    """Find leftover cells that moved and changed, through the lines they share."""
+def _match_moved_and_edited(left_b, left_s, base_keys, side_keys, taken, pair) -> bool:
+    """Find leftover cells that moved and changed, through the lines they share; True if any."""
     if not left_b or not left_s:
-        return
+        return False
+    found = False
     by_line = defaultdict(list)
     for b in left_b:
         for line in set(base_keys[b][1].splitlines()):
@@ -420,4 +454,6 @@ def _match_moved_and_edited(left_b, left_s, base_keys, side_keys, taken, pair) -
             if (base_keys[b][0] == side_keys[s][0]
                     and similarity(side_keys[s][1], base_keys[b][1]) >= SIMILAR_MOVED):
                 pair(s, b)
+                found = True
                 break
+    return found

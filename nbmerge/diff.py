@@ -19,7 +19,7 @@ from itertools import chain, compress, count, repeat
 from operator import and_, eq, is_not, ne, not_
 from typing import Any, FrozenSet, Iterator, List, NamedTuple, Optional, Sequence, Tuple, Union
 
-from .align import _column, _unpaired, anchors, match_cells
+from .align import _column, _unpaired, align_cells
 from .notebook import cell_id, source_text
 from .policy import VOLATILE_CELL_METADATA, VOLATILE_NOTEBOOK_METADATA
 from .textconv import compact, output_lines
@@ -438,8 +438,7 @@ def diff_notebooks(old: dict, new: dict, options: DiffOptions = DiffOptions()) -
     sifted out a whole column at a time; Python looks only at the cells that changed.
     """
     old_cells, new_cells = old.get("cells") or [], new.get("cells") or []
-    match = match_cells(old_cells, new_cells)
-    kept_new, kept_old = anchors(match)  # pairs in order; every other pair has moved
+    match, kept_new, kept_old = align_cells(old_cells, new_cells)  # kept: in order; other pairs moved
     olds, news = list(map(old_cells.__getitem__, kept_old)), list(map(new_cells.__getitem__, kept_new))
     changed = list(compress(count(), map(ne, olds, news)))
     hidden = _HiddenCounter()

@@ -103,3 +103,43 @@ def test_longest_increasing_is_longest_and_increasing():
         assert all(a < b and values[a] < values[b] for a, b in zip(run, run[1:]))
 
     check()
+
+
+def test_anchors_found_on_the_way_are_a_longest_in_order_run():
+    """align_cells reuses the anchors the gap pass built; they must be as long as a fresh
+    longest run over the final pairs, in order, and the match must be match_cells'."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from nbmerge.align import align_cells, anchors
+
+    lines = st.sampled_from(["x = 1", "y = 2", "plot(x)", "import os", "# note", "z = x + y", "print(z)"])
+    sources = st.lists(lines, min_size=1, max_size=4).map("\n".join)
+    edits = st.lists(st.tuples(st.sampled_from(["edit", "insert", "delete", "move"]),
+                               st.integers(0, 30), st.integers(0, 30), sources), max_size=8)
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.lists(sources, min_size=1, max_size=25), edits)
+    def check(base_sources, changes):
+        base = [cell(f"{src}\n# cell {n}") for n, src in enumerate(base_sources)]
+        side = [dict(c) for c in base]
+        for kind, at, to, src in changes:
+            if not side and kind != "insert":
+                continue
+            at, to = at % max(len(side), 1), to % max(len(side), 1)
+            if kind == "edit":
+                side[at] = cell(side[at]["source"] + "\n" + src)
+            elif kind == "insert":
+                side.insert(at, cell(src))
+            elif kind == "delete":
+                del side[at]
+            else:
+                side.insert(to, side.pop(at))
+        match, kept_side, kept_base = align_cells(base, side)
+        assert match == match_cells(base, side)
+        assert len(kept_side) == len(anchors(match)[0])
+        assert all(a < b for a, b in zip(kept_side, kept_side[1:]))
+        assert all(a < b for a, b in zip(kept_base, kept_base[1:]))
+        assert all(match[s] == b for s, b in zip(kept_side, kept_base))
+
+    check()
