@@ -15,7 +15,8 @@ with ~20 MB of outputs), where the second version edits ~2% of cells, inserts an
 and the ratio diff / floor (target: <= 2), as the median over turns of the two measured
 back to back: on a shared machine, the ratio of two medians taken minutes apart is noise.
 Then start-up: `python -m nbmerge textconv FILE` on a small notebook against
-`python -c pass`, run as subprocesses, interleaved.
+`python -c pass`, run as subprocesses, interleaved; and end to end, what a user waits
+for: `python -m nbmerge diff A B` against a process that only json-loads both files.
 
 Times are CPU time (user + system) by default, which a busy machine disturbs far less than
 wall-clock time; `--clock wall` measures elapsed time instead.
@@ -162,6 +163,22 @@ def bench_startup(path: str, reps: int, wall: bool) -> None:
         print(f"{name:<24} median {med * 1e3:7.1f} ms   (+{(med - base) * 1e3:5.1f} ms over python -c pass)")
 
 
+def bench_end_to_end(pairs: list, reps: int, wall: bool) -> None:
+    """What a user waits for: `nbmerge diff A B` as a process, against a process that only
+    json-loads both files (both pay Python's start-up), interleaved."""
+    floor_code = "import json, sys\nfor p in sys.argv[1:]:\n    json.load(open(p, 'rb'))"
+    for label, a_path, b_path in pairs:
+        commands = {"json floor": [sys.executable, "-c", floor_code, a_path, b_path],
+                    "nbmerge diff": [sys.executable, "-m", "nbmerge", "diff", "--color=never", a_path, b_path]}
+        times = {name: [] for name in commands}
+        for _ in range(reps):
+            for name, cmd in random.sample(list(commands.items()), len(commands)):
+                times[name].append(child_time(cmd, wall))
+        floor_t, diff_t = (statistics.median(times[name]) for name in commands)
+        print(f"{label:<24} json floor {floor_t * 1e3:7.1f} ms   nbmerge diff {diff_t * 1e3:7.1f} ms   "
+              f"{diff_t / floor_t:5.2f}x")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reps", type=int, default=15)
@@ -180,6 +197,7 @@ def main() -> None:
     scenarios.append(("20 MB outputs", dict(cells=200, ids=True, image_cells=50, image_bytes=300_000)))
     print(f"{'scenario':<24} {'size':>10} {'floor ms':>9} {'diff ms':>9} {'+text ms':>9} "
           f"{'textconv':>9} {'ratio':>7}   changes")
+    written = []
     for label, spec in scenarios:
         old, new = make_pair(**spec)
         paths = []
@@ -193,9 +211,12 @@ def main() -> None:
         del old, new
         gc.collect()
         bench_pair(label, *paths, reps=args.reps)
+        written.append((label, *paths))
     small = os.path.join(folder, "100-cells-ids-b.ipynb")
     print()
     bench_startup(small, args.startup_reps, wall=args.clock == "wall")
+    print()
+    bench_end_to_end(written, args.startup_reps, wall=args.clock == "wall")
 
 
 if __name__ == "__main__":
