@@ -213,7 +213,8 @@ def _column(cells: Sequence[dict], key: str) -> List:
         return list(map(dict.get, cells, repeat(key)))
 
 
-def _unpaired(match: Sequence[Optional[int]]) -> List[int]:
+def unpaired(match: Sequence[Optional[int]]) -> List[int]:
+    """Positions of the side cells paired with nothing: the new ones."""
     return list(compress(count(), map(is_, match, repeat(None))))
 
 
@@ -232,7 +233,8 @@ def match_cells(base: Sequence[dict], side: Sequence[dict], *,
     return _align(base, side, base_keys, want_anchors=False)[0]
 
 
-def align_cells(base: Sequence[dict], side: Sequence[dict]) -> Tuple[List[Optional[int]], List[int], List[int]]:
+def align_cells(base: Sequence[dict],
+                side: Sequence[dict]) -> Tuple[List[Optional[int]], List[int], List[int]]:
     """match_cells, and the paired cells that keep their order as anchors() gives them.
 
     The anchors come for free when the matching built them on its way, as it does when
@@ -268,7 +270,7 @@ def _align(base, side, base_keys, *, want_anchors: bool):
         return match, None  # ids (or identical content) paired every cell: nothing left to search
     # From here on, Python loops only over the cells still free: after the first pass,
     # the few that changed.
-    free_b, free_s = _untaken(taken), _unpaired(match)
+    free_b, free_s = _untaken(taken), unpaired(match)
     # Keys only for cells still unpaired: building them is most of the cost.
     cache = {} if base_keys is None else base_keys
     base_keys = [None] * len(base)

@@ -15,11 +15,11 @@ from collections import defaultdict
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from enum import Enum
-from itertools import chain, compress, count, repeat
-from operator import and_, eq, is_not, ne, not_
+from itertools import compress, count, repeat
+from operator import eq, is_not, ne, not_
 from typing import Any, FrozenSet, Iterator, List, NamedTuple, Optional, Sequence, Tuple, Union
 
-from .align import _unpaired, align_cells
+from .align import unpaired, align_cells
 from .notebook import cell_id, source_text
 from .policy import VOLATILE_CELL_METADATA, VOLATILE_NOTEBOOK_METADATA
 from .textconv import compact, output_lines
@@ -350,7 +350,8 @@ def _rerun_only(olds: List[dict], news: List[dict]) -> List[bool]:
     at one by one.
     """
     recounted = list(map(dict, olds))
-    list(map(dict.__setitem__, recounted, repeat("execution_count"), map(dict.get, news, repeat("execution_count"))))
+    new_counts = map(dict.get, news, repeat("execution_count"))
+    list(map(dict.__setitem__, recounted, repeat("execution_count"), new_counts))
     verdict = list(map(eq, recounted, news))
     for k in compress(count(), map(not_, verdict)):
         verdict[k] = _outputs_rerun_only(olds[k], news[k])
@@ -450,7 +451,7 @@ def diff_notebooks(old: dict, new: dict, options: DiffOptions = DiffOptions()) -
     for k in changed:
         s = kept_new[k]
         found[s] = _compare_cells(olds[k], news[k], kept_old[k], s, False, options, hidden)
-    added = _unpaired(match)
+    added = unpaired(match)
     for s in added:
         found[s] = _whole_cell(new_cells[s], s, True, options)
     paired = len(match) - len(added)
