@@ -11,20 +11,23 @@ Pure: no printing, no click, no environment. Rendering lives in render_diff.
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections import defaultdict
-from dataclasses import dataclass
+from collections import defaultdict, namedtuple
 from difflib import SequenceMatcher
 from enum import Enum
 from itertools import compress, count, repeat
 from operator import eq, is_not, ne, not_
-from typing import Any, FrozenSet, Iterator, List, NamedTuple, Optional, Sequence, Tuple, Union
 
-from .align import unpaired, align_cells
+from .align import align_cells, unpaired
 from .notebook import cell_id, source_text
 from .policy import VOLATILE_CELL_METADATA, VOLATILE_NOTEBOOK_METADATA
 from .textconv import compact, output_lines
 
-PathPart = Union[str, int]
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing costs start-up time; annotations are never evaluated
+    from typing import Any, Iterator, List, Optional, Sequence, Tuple, Union
+    PathPart = Union[str, int]
+    Opcode = Tuple[str, int, int, int, int]  # difflib's: tag, old start, old end, new start, new end
+
 # Cell keys compared one by one below; any other key is compared whole as a field.
 _CELL_PARTS = frozenset({"cell_type", "source", "outputs", "execution_count", "metadata", "attachments"})
 
@@ -46,37 +49,35 @@ class FieldOp(str, Enum):
     CHANGED = "changed"
 
 
-@dataclass(frozen=True)
-class DiffOptions:
-    """What a diff shows; volatile fields (execution counts, timings, kernel info) are off by default."""
+# The diff's values are named tuples (namedtuple subclasses, as notebook.FileFormat is):
+# immutable, cheap to build several times per changed cell, and importing them costs
+# nothing, where dataclasses pull in inspect (~10 ms of a command's start-up).
+class DiffOptions(namedtuple("DiffOptions", "outputs metadata volatile context "
+                                            "volatile_notebook_metadata volatile_cell_metadata",
+                             defaults=(True, True, False, 3, VOLATILE_NOTEBOOK_METADATA,
+                                       VOLATILE_CELL_METADATA))):
+    """What a diff shows; volatile fields (execution counts, timings, kernel info) are off by default.
 
-    outputs: bool = True
-    metadata: bool = True
-    volatile: bool = False
-    context: int = 3
-    volatile_notebook_metadata: FrozenSet[str] = VOLATILE_NOTEBOOK_METADATA
-    volatile_cell_metadata: FrozenSet[str] = VOLATILE_CELL_METADATA
+    outputs, metadata: show them; volatile: show volatile fields too; context: lines
+    around source changes; volatile_*_metadata: the keys counted as volatile.
+    """
+
+    __slots__ = ()
 
 
-# Hunk, FieldChange and CellDiff are named tuples, not frozen dataclasses: a diff makes
-# several per changed cell, and a frozen dataclass takes ~3x as long to build.
-class Hunk(NamedTuple):
+class Hunk(namedtuple("Hunk", "old_start old_count new_start new_count lines")):
     """A unified-diff hunk: 1-based starts, counts, and lines prefixed with ' ', '-' or '+'."""
 
-    old_start: int
-    old_count: int
-    new_start: int
-    new_count: int
-    lines: Tuple[str, ...]
+    __slots__ = ()
 
 
-class FieldChange(NamedTuple):
-    """One value that differs, at a path from the cell (or notebook) root: ('metadata', 'tags')."""
+class FieldChange(namedtuple("FieldChange", "path op old new", defaults=(None, None))):
+    """One value that differs, at a path from the cell (or notebook) root: ('metadata', 'tags').
 
-    path: Tuple[PathPart, ...]
-    op: FieldOp
-    old: Any = None
-    new: Any = None
+    op is a FieldOp; old and new are the values (None where added or removed).
+    """
+
+    __slots__ = ()
 
     @property
     def dotted(self) -> str:
@@ -84,54 +85,44 @@ class FieldChange(NamedTuple):
         return dotted_path(self.path)
 
 
-class CellDiff(NamedTuple):
-    """One changed cell: where it stands in each version, and what changed in it."""
+class CellDiff(namedtuple("CellDiff", "change old_index new_index cell_type cell_id first_line "
+                                      "moved source outputs fields", defaults=(False, (), (), ()))):
+    """One changed cell: where it stands in each version, and what changed in it.
 
-    change: CellChange
-    old_index: Optional[int]  # 0-based; None for an added cell
-    new_index: Optional[int]  # 0-based; None for a removed cell
-    cell_type: str
-    cell_id: Optional[str]
-    first_line: str
-    moved: bool = False
-    source: Tuple[Hunk, ...] = ()
-    outputs: Tuple[Hunk, ...] = ()  # over the outputs' text view (see textconv.output_lines)
-    fields: Tuple[FieldChange, ...] = ()  # metadata, cell_type, attachments, other keys
+    change: a CellChange. old_index, new_index: 0-based, None for an added (removed) cell.
+    moved: out of order, whatever else changed. source, outputs: tuples of Hunk, outputs
+    over their text view (textconv.output_lines). fields: FieldChange for metadata,
+    cell_type, attachments and any other key.
+    """
+
+    __slots__ = ()
 
 
-@dataclass(frozen=True)
-class Hidden:
-    """Changes the options left out, counted, so that a diff never looks empty when it is not."""
+class Hidden(namedtuple("Hidden", "execution_counts cell_metadata outputs notebook_metadata",
+                        defaults=(0, 0, 0, ()))):
+    """Changes the options left out, counted, so that a diff never looks empty when it is not.
 
-    execution_counts: int = 0  # cells whose execution count alone changed
-    cell_metadata: int = 0  # cells with metadata changes not shown (volatile, or metadata off)
-    outputs: int = 0  # cells with output changes not shown (outputs off)
-    notebook_metadata: Tuple[str, ...] = ()  # top-level metadata keys changed but not shown
+    Cells whose execution count alone changed; cells with metadata changes not shown
+    (volatile, or metadata off); cells with output changes not shown (outputs off); the
+    top-level metadata keys changed but not shown.
+    """
+
+    __slots__ = ()
 
     def __bool__(self) -> bool:
         return bool(self.execution_counts or self.cell_metadata or self.outputs or self.notebook_metadata)
 
 
-@dataclass(frozen=True)
-class DiffStat:
+class DiffStat(namedtuple("DiffStat", "added removed modified moved metadata")):
     """Counts for --stat: cells added, removed, modified, moved; notebook fields changed."""
 
-    added: int
-    removed: int
-    modified: int
-    moved: int
-    metadata: int
+    __slots__ = ()
 
 
-@dataclass(frozen=True)
-class NotebookDiff:
+class NotebookDiff(namedtuple("NotebookDiff", "cells metadata hidden old_cell_count new_cell_count")):
     """The whole diff: changed cells in reading order, notebook-level changes, what was hidden."""
 
-    cells: Tuple[CellDiff, ...]
-    metadata: Tuple[FieldChange, ...]
-    hidden: Hidden
-    old_cell_count: int
-    new_cell_count: int
+    __slots__ = ()
 
     @property
     def identical(self) -> bool:
@@ -218,9 +209,6 @@ def line_hunks(old: Sequence[str], new: Sequence[str], context: int = 3) -> Tupl
         hunks.append(Hunk(_range_start(i1, i2 - i1), i2 - i1, _range_start(j1, j2 - j1), j2 - j1,
                           tuple(lines)))
     return tuple(hunks)
-
-
-Opcode = Tuple[str, int, int, int, int]  # difflib's: tag, old start, old end, new start, new end
 
 
 def _line_opcodes(old: List[str], new: List[str]) -> List[Opcode]:

@@ -14,10 +14,14 @@ from __future__ import annotations
 import json
 import re
 from difflib import SequenceMatcher
-from typing import IO, Any, Dict, Iterable, List, Sequence, Tuple
 
 from .diff import CellChange, CellDiff, FieldChange, FieldOp, Hidden, Hunk, NotebookDiff
 from .textconv import CELL_MARK, OUTPUT_MARK
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing costs start-up time; annotations are never evaluated
+    from typing import IO, Any, Dict, Iterable, List, Sequence, Tuple
+    Span = Tuple[int, int]
 
 SCHEMA = "nbmerge-diff"
 SCHEMA_VERSION = 1
@@ -26,8 +30,6 @@ VALUE_LIMIT = 100  # a metadata value longer than this is cut in the terminal (J
 RESET, BOLD, RED, GREEN, YELLOW, CYAN, REVERSE = (
     "\x1b[0m", "\x1b[1m", "\x1b[31m", "\x1b[32m", "\x1b[33m", "\x1b[36m", "\x1b[7m")
 _WORD = re.compile(r"\w+|\s+|[^\w\s]")
-
-Span = Tuple[int, int]
 
 
 class _Paint:

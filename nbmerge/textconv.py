@@ -12,10 +12,13 @@ from __future__ import annotations
 import json
 import re
 import sys
-from typing import Iterator, List, Optional, Sequence
 
 from .errors import NbmergeError
 from .notebook import cell_id, parse_notebook, read_file, source_text
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing costs start-up time; annotations are never evaluated
+    from typing import Iterator, List, Optional, Sequence
 
 CELL_MARK = "━━"  # starts every header line; unlikely at the start of a source line
 OUTPUT_MARK = "──"
