@@ -1,4 +1,8 @@
-"""The `nbmerge diff`, `textconv` and `diff-driver` commands: a thin click layer over diff and render_diff.
+"""The `nbmerge diff`, `textconv` and `diff-driver` commands: a thin click layer over diff_command.
+
+The common invocations (two files; git's external diff) usually never get here: cli.main
+runs diff_command's plain-argv entries first, and click only for the rest (revisions,
+help, errors in the arguments).
 
 Errors from the core (NbmergeError) become one line naming the file or revision, exit code 2;
 `--exit-code` makes 1 mean "the notebooks differ", as with `git diff` and `diff(1)`.
@@ -9,32 +13,21 @@ from __future__ import annotations
 import functools
 import os
 import sys
-from dataclasses import dataclass
-from typing import IO, Callable, List, Optional, Sequence, Tuple
+from typing import Callable, List, Tuple
 
 import click
 
-from .diff import DiffOptions, NotebookDiff, diff_notebooks
+from .diff import diff_notebooks
+from .diff_command import (Side, diff_options, external_diff, file_pair, load, quiet_broken_pipe, stdout,
+                           want_color, write_diffs)
 from .errors import NbmergeError
-from .notebook import empty_notebook, parse_notebook, read_file
-from .render_diff import diff_to_json, write_json, write_stat, write_text
-
-DEV_NULL = "/dev/null"
+from .notebook import read_file
 
 
 class DiffError(click.ClickException):
     """A diff that could not be made; exit 2 so that 1 keeps meaning 'different'."""
 
     exit_code = 2
-
-
-@dataclass(frozen=True)
-class Side:
-    """One version of a notebook: a label for people, and its bytes (None: it does not exist)."""
-
-    label: str
-    data: Optional[bytes]
-    name: str = ""  # the notebook's path, for --stat; the label when empty
 
 
 # ---------------------------------------------------------------- shared options
@@ -58,35 +51,6 @@ def view_options(func: Callable) -> Callable:
     return func
 
 
-def diff_options(full: bool, sources_only: bool, no_outputs: bool, no_metadata: bool,
-                 context: int) -> DiffOptions:
-    """DiffOptions from the command-line flags."""
-    return DiffOptions(outputs=not (sources_only or no_outputs), metadata=not (sources_only or no_metadata),
-                       volatile=full, context=context)
-
-
-def want_color(choice: str, stream: IO) -> bool:
-    """--color=always|never win; auto means a terminal (or git's pager) and no NO_COLOR."""
-    if choice != "auto":
-        return choice == "always"
-    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
-        return False
-    # git sets GIT_PAGER_IN_USE when it pipes a diff (and our driver's output) through less -R.
-    return stream.isatty() or os.environ.get("GIT_PAGER_IN_USE", "").lower() in ("1", "true")
-
-
-def _stdout() -> IO[str]:
-    if hasattr(sys.stdout, "reconfigure"):  # notebooks hold any text; never die on a terminal's codec
-        sys.stdout.reconfigure(encoding="utf-8", errors="replace")
-    return sys.stdout
-
-
-def _load(side: Side) -> dict:
-    if side.data is None:
-        return empty_notebook()
-    return parse_notebook(side.data, side.label)
-
-
 def _quiet_broken_pipe(func: Callable) -> Callable:
     """`nbmerge diff ... | head` must end quietly when head stops reading."""
 
@@ -95,8 +59,7 @@ def _quiet_broken_pipe(func: Callable) -> Callable:
         try:
             return func(*args, **kwargs)
         except BrokenPipeError:
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
+            quiet_broken_pipe()
             sys.exit(0)
 
     return wrapper
@@ -138,7 +101,7 @@ def diff_command(ctx, args, color, full, sources_only, no_outputs, no_metadata, 
     paths = ctx.meta.get("nbmerge.paths")
     try:
         if paths is None and len(args) == 2 and any(a == "-" or os.path.exists(a) for a in args):
-            pairs = [_file_pair(*args)]
+            pairs = [file_pair(*args)]
         elif paths is None and len(args) == 2 and not _in_repo():
             raise DiffError(f"{args[0] if not os.path.exists(args[0]) else args[1]}: no such file")
         else:
@@ -146,45 +109,15 @@ def diff_command(ctx, args, color, full, sources_only, no_outputs, no_metadata, 
                 raise DiffError("give at most two revisions (paths go after `--`)")
             pairs = _revision_pairs(list(args), paths or [])
         options = diff_options(full, sources_only, no_outputs, no_metadata, context)
-        results = [(old, new, diff_notebooks(_load(old), _load(new), options)) for old, new in pairs]
+        results = [(old, new, diff_notebooks(load(old), load(new), options)) for old, new in pairs]
     except NbmergeError as exc:
         raise DiffError(str(exc)) from None
-    out = _stdout()
-    _write(results, out, stat=stat, as_json=as_json, color=want_color(color, sys.stdout),
-           many=paths is not None or len(args) != 2 or len(results) != 1)
+    out = stdout()
+    write_diffs(results, out, stat=stat, as_json=as_json, color=want_color(color, sys.stdout),
+                many=paths is not None or len(args) != 2 or len(results) != 1)
     out.flush()
     if exit_code and any(not d.identical for _, _, d in results):
         ctx.exit(1)
-
-
-def _write(results: Sequence[Tuple[Side, Side, NotebookDiff]], out: IO[str], *, stat: bool,
-           as_json: bool, color: bool, many: bool) -> None:
-    if as_json:
-        write_json((diff_to_json(d, old.label, new.label) for old, new, d in results), out)
-        return
-    if many and not results:
-        out.write("no notebooks differ\n")
-    for n, (old, new, d) in enumerate(results):
-        if stat:
-            side = new if new.data is not None else old
-            write_stat(d, out, side.name or side.label)
-            continue
-        if n:
-            out.write("\n")
-        write_text(d, out, old.label if old.data is not None else DEV_NULL,
-                   new.label if new.data is not None else DEV_NULL, color=color)
-
-
-def _file_pair(old_path: str, new_path: str) -> Tuple[Side, Side]:
-    if old_path == new_path == "-":
-        raise DiffError("only one side can be read from standard input")
-    return _file_side(old_path), _file_side(new_path)
-
-
-def _file_side(path: str) -> Side:
-    if path == "-":
-        return Side("<stdin>", sys.stdin.buffer.read())
-    return Side(path, read_file(path))
 
 
 # ---------------------------------------------------------------- revisions, with pygit2
@@ -321,45 +254,8 @@ def diff_driver_command(git_args, color, full, sources_only, no_outputs, no_meta
     echo '*.ipynb diff=nbmerge' >> .gitattributes
     git diff            (git log -p and git show need --ext-diff)
     """
-    out = _stdout()
-    # git(1), GIT_EXTERNAL_DIFF: "For a path that is unmerged, GIT_EXTERNAL_DIFF is called
-    # with 1 parameter, <path>."
-    if len(git_args) == 1:
-        out.write(f"* Unmerged path {git_args[0]}\n")
-        return
-    if len(git_args) not in (7, 9):
-        raise DiffError(f"expected git's 7 or 9 external-diff arguments, got {len(git_args)}")
-    path, old_file, old_hex, _old_mode, new_file, new_hex, _new_mode = git_args[:7]
-    new_path, info = (git_args[7], git_args[8]) if len(git_args) == 9 else (path, "")
-    # An added file has old-file /dev/null (and old-hex "."); a deleted one, new-file /dev/null.
-    try:
-        old = Side(f"a/{path}", None if old_file == DEV_NULL else read_file(old_file))
-        new = Side(f"b/{new_path}", None if new_file == DEV_NULL else read_file(new_file))
-    except NbmergeError as exc:
-        raise DiffError(str(exc)) from None
-    out.write(f"diff --nbmerge a/{path} b/{new_path}\n")
-    for line in info.splitlines():
-        out.write(line + "\n")
     options = diff_options(full, sources_only, no_outputs, no_metadata, context)
     try:
-        result = diff_notebooks(_load(old), _load(new), options)
+        external_diff(git_args, options, color, stdout())
     except NbmergeError as exc:
-        # A non-zero exit makes git stop the whole diff ("external diff died"), so say what
-        # is wrong in the diff itself, and show the files as plain text.
-        click.echo(f"nbmerge diff-driver: {exc}", err=True)
-        out.write(f"!! {exc}: shown as plain text\n")
-        _plain_text_diff(old, new, out)
-        return
-    write_text(result, out, old.label if old.data is not None else DEV_NULL,
-               new.label if new.data is not None else DEV_NULL, color=want_color(color, sys.stdout))
-    out.flush()
-
-
-def _plain_text_diff(old: Side, new: Side, out: IO[str]) -> None:
-    import difflib
-
-    def lines(side: Side) -> List[str]:
-        return (side.data or b"").decode("utf-8", "replace").splitlines(keepends=True)
-
-    for line in difflib.unified_diff(lines(old), lines(new), old.label, new.label):
-        out.write(line if line.endswith("\n") else line + "\n")
+        raise DiffError(str(exc)) from None

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -81,3 +83,42 @@ def test_stat_lines():
     assert run_diff("add-remove-move", "--stat").output == \
         "b.ipynb: 1 added, 1 removed, 2 modified, 1 moved\n"
     assert run_diff("rerun-only", "--stat").output == "b.ipynb: no changes (hidden changes only)\n"
+
+
+def run_process(case: str, *args: str, stdin: str = None):
+    """`python -m nbmerge diff ...` as a process in the case folder: the plain-argv path."""
+    return subprocess.run([sys.executable, "-m", "nbmerge", "diff", *args], cwd=CASES / case,
+                          capture_output=True, text=True, encoding="utf-8", input=stdin)
+
+
+# The command line skips click for two files; each view must print what click's command does.
+PROCESS_VIEWS = [
+    ("add-remove-move", ["--color=never"], "expected.txt"),
+    ("add-remove-move", ["--json"], "expected.json"),
+    ("metadata-only", ["--color", "never", "--full"], "expected-full.txt"),
+    ("outputs-only", ["--sources-only", "--color=never"], "expected-sources-only.txt"),
+]
+
+
+@pytest.mark.parametrize("case,flags,expected", PROCESS_VIEWS, ids=[f"{c}-{e}" for c, _, e in PROCESS_VIEWS])
+def test_command_line_prints_the_golden_view(case, flags, expected):
+    result = run_process(case, "a.ipynb", "b.ipynb", *flags)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == (CASES / case / expected).read_text(encoding="utf-8")
+
+
+def test_command_line_agrees_with_click_on_flags_exit_codes_and_errors():
+    """Flag spellings, --stat, -U, --exit-code, stdin and errors: the plain path and click's agree."""
+    for args in (["--stat"], ["-U", "0", "--color=never"], ["-U1", "--no-outputs", "--color=never"],
+                 ["--unified=5", "--no-metadata", "--color=never"], ["--exit-code", "--color=never"]):
+        plain = run_process("edit-source", "a.ipynb", "b.ipynb", *args)
+        clicked = run_diff("edit-source", *args)
+        assert (plain.returncode, plain.stdout) == (clicked.exit_code, clicked.output), args
+    stdin = (CASES / "edit-source" / "b.ipynb").read_text(encoding="utf-8")
+    piped = run_process("edit-source", "--color=never", "a.ipynb", "-", stdin=stdin)
+    assert piped.returncode == 0 and "+++ <stdin>" in piped.stdout
+    missing = run_process("edit-source", "a.ipynb", "gone.ipynb")
+    assert missing.returncode == 2 and "gone.ipynb" in missing.stderr and "Traceback" not in missing.stderr
+    bad_flag = run_process("edit-source", "--colour=never", "a.ipynb", "b.ipynb")  # left to click
+    assert bad_flag.returncode == 2 and "--colour" in bad_flag.stderr
+    assert "Usage" in run_process("edit-source", "--help").stdout
