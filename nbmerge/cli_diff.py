@@ -148,14 +148,32 @@ def _revision_pairs(revs: List[str], paths: List[str]) -> List[Tuple[Side, Side]
         delta_source = trees[0].diff_to_workdir()
     else:
         delta_source = repo.diff()  # index against working tree, as plain `git diff`
-    changed = sorted({d.new_file.path for d in delta_source.deltas} | {d.old_file.path for d in delta_source.deltas})
-    notebooks = [p for p in changed if p.endswith(".ipynb") and _selected(p, wanted)]
+    # A renamed notebook is one diff from its old path to its new one, as git shows it
+    # (diff.renames, on by default since git 2.9).
+    delta_source.find_similar(pygit2.enums.DiffFind.FIND_RENAMES)
     for path, rel in zip(paths, wanted):
         if not _exists_anywhere(repo, trees, rel, workdir):
             raise DiffError(f"{path}: no such path in {' or '.join(revs) or 'the index'} or the working tree")
     old_read = _tree_reader(repo, trees[0], revs[0]) if trees else _index_reader(repo)
     new_read = _tree_reader(repo, trees[1], revs[1]) if len(trees) == 2 else _workdir_reader(workdir)
-    return [(old_read(p), new_read(p)) for p in notebooks]
+    return [(old_read(old), new_read(new)) for old, new in _notebook_deltas(delta_source.deltas, wanted)]
+
+
+def _notebook_deltas(deltas, wanted: List[str]) -> List[Tuple[str, str]]:
+    """(old path, new path) of each notebook that differs, in path order.
+
+    A rename keeps both paths when both are notebooks; a notebook renamed to another
+    kind of file (or from one) is shown as removed (or added).
+    """
+    pairs = set()
+    for delta in deltas:
+        old, new = delta.old_file.path, delta.new_file.path
+        notebooks = [p for p in (old, new) if p.endswith(".ipynb") and _selected(p, wanted)]
+        if old != new and len(notebooks) == 2:
+            pairs.add((old, new))
+        else:
+            pairs.update((p, p) for p in notebooks)
+    return sorted(pairs, key=lambda pair: (pair[1], pair[0]))
 
 
 def _repo_path(path: str, workdir: str) -> str:

@@ -147,6 +147,17 @@ def test_nbmerge_diff_on_revisions(textconv_repo, monkeypatch):
     assert invoke(diff_command, "--", "sales.ipynb").stdout == "no notebooks differ\n"
 
 
+def test_nbmerge_diff_follows_a_rename_between_revisions(textconv_repo):
+    """A notebook renamed and edited in one commit is one diff from its old path to its new one."""
+    run_git(textconv_repo, "mv", "sales.ipynb", "report.ipynb")
+    commit(textconv_repo, "rename and retitle", **{"report.ipynb": CASES / "edit-source/a.ipynb"})
+    shown = run_nbmerge("diff", "--color=never", "HEAD~1", "HEAD", cwd=textconv_repo, check=0).stdout
+    assert shown.startswith("--- HEAD~1:sales.ipynb\n+++ HEAD:report.ipynb\n")
+    assert '+df = pd.read_csv("sales_2023.csv")' in shown and "removed" not in shown
+    stat = run_nbmerge("diff", "--stat", "HEAD~1", "HEAD", cwd=textconv_repo, check=0).stdout
+    assert stat == "report.ipynb: 1 modified\n"
+
+
 @pytest.mark.parametrize("args,message", [
     (["nosuchrev", "--", "sales.ipynb"], "Error: nosuchrev: unknown revision"),
     (["HEAD", "--", "nothere.ipynb"], "Error: nothere.ipynb: no such path in HEAD or the working tree"),
