@@ -171,3 +171,40 @@ def test_textconv_without_positions_and_usage(capsys):
     assert [l for l in notebook_lines(book, index=False) if l.startswith("━━ cell")] == \
         ["━━ cell · markdown · id a", "━━ cell · code"]
     assert run_textconv([]) == 2 and "usage: nbmerge textconv" in capsys.readouterr().err
+
+
+edits = st.lists(st.tuples(st.sampled_from(["edit", "insert", "delete", "move", "rerun"]),
+                           st.integers(0, 40), st.integers(0, 40), st.sampled_from(["a = 1", "plot()", "# x"])),
+                 max_size=8)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["x = 1", "y = 2", "print(x)", "import os", "# note"]), min_size=1, max_size=20),
+       edits, st.booleans())
+def test_cells_read_in_order_and_each_once(sources, changes, ids):
+    """As a reviewer reads it: new positions ascend, removed cells ascend, none twice, and
+    every cell whose source changed, or that was added, is shown."""
+    old_cells = [code(f"{src}\n# {n}", f"c{n}" if ids else None, count=n + 1) for n, src in enumerate(sources)]
+    new_cells = [dict(c) for c in old_cells]
+    for kind, at, to, text in changes:
+        at, to = at % max(len(new_cells), 1), to % max(len(new_cells), 1)
+        if kind == "insert" or not new_cells:
+            new_cells.insert(at, code(text, f"n{len(changes)}{at}{to}" if ids else None))
+        elif kind == "edit":
+            new_cells[at] = dict(new_cells[at], source=new_cells[at]["source"] + "\n" + text)
+        elif kind == "delete":
+            del new_cells[at]
+        elif kind == "move":
+            new_cells.insert(to, new_cells.pop(at))
+        else:
+            new_cells[at] = dict(new_cells[at], execution_count=99)
+    result = diff_notebooks(nb(*old_cells), nb(*new_cells))
+    shown_new = [c.new_index for c in result.cells if c.new_index is not None]
+    shown_old = [c.old_index for c in result.cells if c.change is CellChange.REMOVED]
+    assert shown_new == sorted(set(shown_new))
+    assert shown_old == sorted(set(shown_old))
+    old_sources = {c["source"] for c in old_cells}
+    for s, cell in enumerate(new_cells):
+        if cell["source"] not in old_sources:  # new or edited: must be on screen
+            assert s in shown_new, (s, cell["source"])
+    assert result.stat.added - result.stat.removed == len(new_cells) - len(old_cells)
