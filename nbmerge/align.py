@@ -252,6 +252,7 @@ def _align(base, side, base_keys, *, want_anchors: bool):
         match[s] = b
         taken[b] = True
 
+    runs = None  # lockstep's runs of pairs (side start, base start, length), when it ran
     base_ids = _usable_ids(base)
     side_ids = _usable_ids(side) if base_ids else None
     ids_decide = bool(base_ids and side_ids)
@@ -264,7 +265,7 @@ def _align(base, side, base_keys, *, want_anchors: bool):
         else:
             ids_decide = False  # ids were regenerated wholesale: they say nothing here
     else:
-        _pair_in_lockstep(base, side, match, taken)
+        runs = _pair_in_lockstep(base, side, match, taken)
 
     if None not in match:
         return match, None  # ids (or identical content) paired every cell: nothing left to search
@@ -283,10 +284,13 @@ def _align(base, side, base_keys, *, want_anchors: bool):
     _match_unique_identical(free_b, free_s, base_keys, side_keys, pair)
     # Similar cells at the same place pair up even under ids: cut-and-paste and some
     # editors give an edited cell a new id.
-    free_b, free_s = [b for b in free_b if not taken[b]], [s for s in free_s if match[s] is None]
     skeleton = None
+    if runs is not None:  # lockstep's runs and the few unique pairs: no pass over every cell
+        runs += [(s, match[s], 1) for s in free_s if match[s] is not None]
+    free_b, free_s = [b for b in free_b if not taken[b]], [s for s in free_s if match[s] is None]
     if free_b and free_s:
-        skeleton = _match_in_gaps(free_b, free_s, base_keys, side_keys, match, taken, pair)
+        skeleton = _anchors_from_runs(runs) if runs is not None else anchors(match)
+        _match_in_gaps(free_b, free_s, base_keys, side_keys, match, taken, pair, skeleton)
     if not ids_decide:
         free_b, free_s = [b for b in free_b if not taken[b]], [s for s in free_s if match[s] is None]
         if _match_moved_and_edited(free_b, free_s, base_keys, side_keys, taken, pair):
@@ -294,13 +298,14 @@ def _align(base, side, base_keys, *, want_anchors: bool):
     return match, skeleton if want_anchors else None
 
 
-def _pair_in_lockstep(base, side, match, taken) -> None:
+def _pair_in_lockstep(base, side, match, taken) -> List[Tuple[int, int, int]]:
     """Walk both lists together, pairing cells whose type and source are unchanged.
 
     At a mismatch it looks up to two cells ahead on either side to step over an insert or
     a delete; an edited cell is stepped over on both sides and left to the later passes.
     Most versions differ in a few cells: runs of unchanged cells are found by C iterators,
     so Python only works at the changes, and content keys are built only for what is left.
+    Returns the runs paired, as (side start, base start, length).
     """
     # Columns, not (type, source) tuples: thousands of tuples that live on would cost a
     # garbage-collector pass over the whole parsed notebook.
@@ -310,14 +315,17 @@ def _pair_in_lockstep(base, side, match, taken) -> None:
     def same(b: int, s: int) -> bool:
         return base_src[b] == side_src[s] and base_type[b] == side_type[s]
 
+    runs = []
     i = j = 0
     n_base, n_side = len(base), len(side)
     while i < n_base and j < n_side:
         width = min(LOCKSTEP_WINDOW, n_base - i, n_side - j)
         run = _same_run(base_src[i:i + width], side_src[j:j + width])
         run = _same_run(base_type[i:i + run], side_type[j:j + run])
-        match[j:j + run] = range(i, i + run)
-        taken[i:i + run] = [True] * run
+        if run:
+            match[j:j + run] = range(i, i + run)
+            taken[i:i + run] = [True] * run
+            runs.append((j, i, run))
         i += run
         j += run
         if run == width or i >= n_base or j >= n_side:
@@ -332,6 +340,7 @@ def _pair_in_lockstep(base, side, match, taken) -> None:
         else:
             i += 1
             j += 1
+    return runs
 
 
 def _same_run(a: list, b: list) -> int:
@@ -365,14 +374,15 @@ def anchors(match: Sequence[Optional[int]]) -> Tuple[List[int], List[int]]:
             list(chain.from_iterable(base_pos[start:end] for start, end in ranges)))
 
 
-def _match_in_gaps(free_b, free_s, base_keys, side_keys, match, taken, pair) -> Tuple[List[int], List[int]]:
+def _match_in_gaps(free_b, free_s, base_keys, side_keys, match, taken, pair, skeleton) -> None:
     """Between anchors, pair identical cells in order, then similar ones in order.
 
-    Returns the anchors with the new pairs added: still a longest in-order run, since
-    each new pair sits between two neighbouring anchors on both sides (no run of the
-    old pairs is longer than the anchors, nor of the new pairs than all of them).
+    skeleton, the anchors as (side positions, base positions), gets the new pairs added:
+    still a longest in-order run, since each new pair sits between two neighbouring
+    anchors on both sides (no run of the old pairs is longer than the anchors, nor of
+    the new pairs than all of them).
     """
-    anchor_s, anchor_b = anchors(match)
+    anchor_s, anchor_b = skeleton
     paired_here = []
 
     def pair_in_gap(s: int, b: int) -> None:
@@ -398,7 +408,18 @@ def _match_in_gaps(free_b, free_s, base_keys, side_keys, match, taken, pair) -> 
         at = bisect_left(anchor_s, s)
         anchor_s.insert(at, s)
         anchor_b.insert(at, b)
-    return anchor_s, anchor_b
+
+
+def _anchors_from_runs(runs: List[Tuple[int, int, int]]) -> Tuple[List[int], List[int]]:
+    """anchors(), from runs of pairs (side start, base start, length) that cover every pair.
+
+    A run is cells kept together, so a longest in-order run takes each run whole or not at
+    all (as increasing_stretches argues); this works on the few runs, not on every cell.
+    """
+    runs.sort()
+    chosen = [runs[k] for k in _heaviest_increasing([b for _, b, _ in runs], [n for _, _, n in runs])]
+    return (list(chain.from_iterable(range(s, s + n) for s, _, n in chosen)),
+            list(chain.from_iterable(range(b, b + n) for _, b, n in chosen)))
 
 
 def _pair_identical_in_order(gap_s, gap_b, side_keys, base_keys, pair) -> None:
