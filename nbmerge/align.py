@@ -245,6 +245,8 @@ def align_cells(base: Sequence[dict],
 
 
 def _align(base, side, base_keys, *, want_anchors: bool):
+    """The cascade: (match, anchors or None). Anchors are returned only when the gap pass
+    built them and nothing paired later could change them."""
     match = [None] * len(side)
     taken = [False] * len(base)
 
@@ -282,12 +284,12 @@ def _align(base, side, base_keys, *, want_anchors: bool):
     for s in free_s:
         side_keys[s] = cell_key(side[s])
     _match_unique_identical(free_b, free_s, base_keys, side_keys, pair)
-    # Similar cells at the same place pair up even under ids: cut-and-paste and some
-    # editors give an edited cell a new id.
     skeleton = None
     if runs is not None:  # lockstep's runs and the few unique pairs: no pass over every cell
         runs += [(s, match[s], 1) for s in free_s if match[s] is not None]
     free_b, free_s = [b for b in free_b if not taken[b]], [s for s in free_s if match[s] is None]
+    # Similar cells at the same place pair up even under ids: cut-and-paste and some
+    # editors give an edited cell a new id.
     if free_b and free_s:
         skeleton = _anchors_from_runs(runs) if runs is not None else anchors(match)
         _match_in_gaps(free_b, free_s, base_keys, side_keys, match, taken, pair, skeleton)
