@@ -190,6 +190,11 @@ def _parse(argv: Sequence[str], flags: dict) -> Optional[Tuple[dict, List[str]]]
     return found, positional
 
 
+def _options(flags: dict) -> DiffOptions:
+    return diff_options(flags["full"], flags["sources_only"], flags["no_outputs"], flags["no_metadata"],
+                        flags["context"])
+
+
 def run_diff(argv: Sequence[str]) -> Optional[int]:
     """`nbmerge diff [flags] OLD NEW` on two files; None: let click handle it."""
     parsed = _parse(argv, {**_VIEW_FLAGS, **_DIFF_FLAGS})
@@ -200,9 +205,7 @@ def run_diff(argv: Sequence[str]) -> Optional[int]:
         return None  # revisions, or a missing file: click's path says which
     try:
         old, new = file_pair(*paths)
-        options = diff_options(flags["full"], flags["sources_only"], flags["no_outputs"],
-                               flags["no_metadata"], flags["context"])
-        result = diff_notebooks(load(old), load(new), options)
+        result = diff_notebooks(load(old), load(new), _options(flags))
         out = stdout()
         write_diffs([(old, new, result)], out, stat=flags["stat"], as_json=flags["as_json"],
                     color=want_color(flags["color"], sys.stdout), many=False)
@@ -222,10 +225,8 @@ def run_diff_driver(argv: Sequence[str]) -> Optional[int]:
     if parsed is None:
         return None
     flags, git_args = parsed
-    options = diff_options(flags["full"], flags["sources_only"], flags["no_outputs"],
-                           flags["no_metadata"], flags["context"])
     try:
-        external_diff(git_args, options, flags["color"], stdout())
+        external_diff(git_args, _options(flags), flags["color"], stdout())
     except NbmergeError as exc:
         sys.stderr.write(f"Error: {exc}\n")
         return EXIT_ERROR
