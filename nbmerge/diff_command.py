@@ -195,6 +195,18 @@ def _options(flags: dict) -> DiffOptions:
                         flags["context"])
 
 
+def _reported(work) -> int:
+    """Run work() for its exit code; a failure is one line on stderr and exit 2, as click's is."""
+    try:
+        return work()
+    except NbmergeError as exc:
+        sys.stderr.write(f"Error: {exc}\n")
+        return EXIT_ERROR
+    except BrokenPipeError:
+        quiet_broken_pipe()
+        return 0
+
+
 def run_diff(argv: Sequence[str]) -> Optional[int]:
     """`nbmerge diff [flags] OLD NEW` on two files; None: let click handle it."""
     parsed = _parse(argv, {**_VIEW_FLAGS, **_DIFF_FLAGS})
@@ -203,20 +215,17 @@ def run_diff(argv: Sequence[str]) -> Optional[int]:
     flags, paths = parsed
     if len(paths) != 2 or not any(p == "-" or os.path.exists(p) for p in paths):
         return None  # revisions, or a missing file: click's path says which
-    try:
+
+    def work() -> int:
         old, new = file_pair(*paths)
         result = diff_notebooks(load(old), load(new), _options(flags))
         out = stdout()
         write_diffs([(old, new, result)], out, stat=flags["stat"], as_json=flags["as_json"],
                     color=want_color(flags["color"], sys.stdout), many=False)
         out.flush()
-    except NbmergeError as exc:
-        sys.stderr.write(f"Error: {exc}\n")
-        return EXIT_ERROR
-    except BrokenPipeError:
-        quiet_broken_pipe()
-        return 0
-    return 1 if flags["exit_code"] and not result.identical else 0
+        return 1 if flags["exit_code"] and not result.identical else 0
+
+    return _reported(work)
 
 
 def run_diff_driver(argv: Sequence[str]) -> Optional[int]:
@@ -225,11 +234,4 @@ def run_diff_driver(argv: Sequence[str]) -> Optional[int]:
     if parsed is None:
         return None
     flags, git_args = parsed
-    try:
-        external_diff(git_args, _options(flags), flags["color"], stdout())
-    except NbmergeError as exc:
-        sys.stderr.write(f"Error: {exc}\n")
-        return EXIT_ERROR
-    except BrokenPipeError:
-        quiet_broken_pipe()
-    return 0
+    return _reported(lambda: external_diff(git_args, _options(flags), flags["color"], stdout()) or 0)
