@@ -332,6 +332,10 @@ def _pair_in_lockstep(base, side, match, taken) -> List[Tuple[int, int, int]]:
         j += run
         if run == width or i >= n_base or j >= n_side:
             continue
+        if i + 1 < n_base and j + 1 < n_side and same(i + 1, j + 1):
+            i += 1  # the walk goes on in step after this pair: one cell edited in place
+            j += 1  # (checked first, or a cell repeated nearby would pass for an insert)
+            continue
         for step in (1, 2):
             if i + step < n_base and same(i + step, j):
                 i += step  # base cells stepped over: deleted, or changed

@@ -143,3 +143,11 @@ def test_anchors_found_on_the_way_are_a_longest_in_order_run():
         assert all(match[s] == b for s, b in zip(kept_side, kept_base))
 
     check()
+
+
+def test_edited_cell_beside_its_twin_matches_in_place():
+    """Two identical cells, the first edited: the walk must not take the second for the first
+    and call the edited one inserted (a crossed match turned a clean merge into a conflict)."""
+    base = [cell("import os"), cell("import os")]
+    side = [cell("import os\n"), cell("import os")]
+    assert match_cells(base, side) == [0, 1]

@@ -107,6 +107,10 @@ def _one_cell(source):
 @given(three_versions())
 # Found by hypothesis: theirs' blank line looked "already held" by ours' text and was dropped.
 @example((_one_cell("import os"), _one_cell("import os\nimport os"), _one_cell("import os\n\nimport os")))
+# Found by hypothesis: ours' edited cell was matched to its identical twin, theirs deleted one.
+@example(({**_one_cell("import os"), "cells": _one_cell("import os")["cells"] * 2},
+          {**_one_cell(""), "cells": _one_cell("import os\n")["cells"] + _one_cell("import os")["cells"]},
+          _one_cell("import os")))
 def test_every_added_line_survives(versions):
     """No line that either side wrote is lost, conflicts or not."""
     base, ours, theirs = versions
