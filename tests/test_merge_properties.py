@@ -111,13 +111,16 @@ def _one_cell(source):
 @example(({**_one_cell("import os"), "cells": _one_cell("import os")["cells"] * 2},
           {**_one_cell(""), "cells": _one_cell("import os\n")["cells"] + _one_cell("import os")["cells"]},
           _one_cell("import os")))
+@example((_one_cell("x"), _one_cell("x\n"), {**_one_cell(""), "cells": []}))
 def test_every_added_line_survives(versions):
     """No line that either side wrote is lost, conflicts or not."""
     base, ours, theirs = versions
     merged = merge_notebooks(base, ours, theirs).notebook
 
     def lines(nb):
-        return Counter(ln for c in nb["cells"] for ln in source_text(c).split("\n"))
+        # splitlines: a final newline ends the last line, it is not an empty line of its own
+        # (a conflict block keeps "x\n" as the line "x" before its ======= marker).
+        return Counter(ln for c in nb["cells"] for ln in source_text(c).splitlines())
 
     base_lines, merged_lines = lines(base), lines(merged)
     for side in (ours, theirs):
