@@ -43,7 +43,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from nbmerge.diff import diff_notebooks  # noqa: E402
 from nbmerge.notebook import parse_notebook  # noqa: E402
 from nbmerge.render_diff import write_text  # noqa: E402
-from nbmerge.textconv import render_notebook_text  # noqa: E402
+from nbmerge.textview import render_notebook_text  # noqa: E402
 
 WORDS = ("data model loss value frame plot train test score result mean total count index "
          "figure axis label config path batch epoch").split()

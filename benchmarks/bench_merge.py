@@ -188,7 +188,7 @@ def make_case(name: str, out: Path, n_cells: int, with_ids: bool, seed: int, hea
 
 def run_merge(folder: Path) -> int:
     """Files in, merged file out, as the driver does; returns the conflict count."""
-    from nbmerge.driver import merge_bytes
+    from nbmerge.git.driver import merge_bytes
     from nbmerge.policy import MergeOptions
 
     data = [(folder / f"{side}.ipynb").read_bytes() for side in ("base", "ours", "theirs")]

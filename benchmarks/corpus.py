@@ -117,7 +117,7 @@ def invalid_reason(data: Optional[bytes]) -> Optional[str]:
 
 def merge_in_process(case: Path, meta: dict, files: Dict[str, bytes]) -> dict:
     """Merge with merge_bytes; returns status, output bytes, conflict count, seconds."""
-    from nbmerge.driver import merge_bytes
+    from nbmerge.git.driver import merge_bytes
     from nbmerge.errors import NbmergeError
     from nbmerge.policy import MergeOptions
 

@@ -20,7 +20,7 @@ from operator import eq, is_not, ne, not_
 from .align import align_cells, unpaired
 from .notebook import cell_id, source_text
 from .policy import VOLATILE_CELL_METADATA, VOLATILE_NOTEBOOK_METADATA
-from .textconv import compact, output_lines
+from .textview import compact, output_lines
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs start-up time; annotations are never evaluated

@@ -16,7 +16,7 @@ import re
 from difflib import SequenceMatcher
 
 from .diff import CellChange, CellDiff, FieldChange, FieldOp, Hidden, Hunk, NotebookDiff
-from .textconv import CELL_MARK, OUTPUT_MARK
+from .textview import CELL_MARK, OUTPUT_MARK
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs start-up time; annotations are never evaluated

@@ -14,7 +14,7 @@ import pytest
 
 from conftest import FIXTURES, ROOT, run_nbmerge
 from nbmerge.check import check_files, conflict_blocks
-from nbmerge.cli_clean import check_command, clean_command
+from nbmerge.cli.clean import check_command, clean_command
 from test_clean_golden import runner
 
 DIRTY = FIXTURES / "clean" / "outputs" / "input.ipynb"

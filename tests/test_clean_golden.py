@@ -17,7 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import FIXTURES
-from nbmerge.cli_clean import check_command, clean_command
+from nbmerge.cli.clean import check_command, clean_command
 
 UPDATE = os.environ.get("NBMERGE_UPDATE_GOLDEN") == "1"
 CASES = sorted(p for kind in ("clean", "check") for p in (FIXTURES / kind).iterdir() if p.is_dir())

@@ -5,7 +5,7 @@ from click.testing import CliRunner
 
 from conftest import ROOT
 from nbmerge.cli import COMMANDS, _load
-from nbmerge.cli_group import build_cli
+from nbmerge.cli.group import build_cli
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 

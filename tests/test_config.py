@@ -7,7 +7,7 @@ import json
 import pytest
 
 from conftest import run_nbmerge
-from nbmerge.cli_clean import check_command
+from nbmerge.cli.clean import check_command
 from test_clean_golden import runner
 from nbmerge.config import (ConfigError, clean_options, default_settings, find_config,
                             load_settings, merge_option_fields)

@@ -9,10 +9,10 @@ from hypothesis import strategies as st
 
 import nbmerge.diff
 import nbmerge.render_diff
-import nbmerge.textconv
+import nbmerge.textview
 from nbmerge.diff import (CellChange, DiffOptions, FieldChange, FieldOp, diff_notebooks, field_changes,
                           line_hunks)
-from nbmerge.textconv import notebook_lines, output_lines
+from nbmerge.textview import notebook_lines, output_lines
 
 
 def code(source, id=None, outputs=(), count=None, **metadata):
@@ -35,7 +35,7 @@ def nb(*cells, **metadata):
 
 
 def test_doctests():
-    for module in (nbmerge.diff, nbmerge.render_diff, nbmerge.textconv):
+    for module in (nbmerge.diff, nbmerge.render_diff, nbmerge.textview):
         assert doctest.testmod(module).failed == 0
 
 
@@ -165,7 +165,7 @@ def test_every_cell_is_accounted_for(old_src, new_src, ids):
 
 
 def test_textconv_without_positions_and_usage(capsys):
-    from nbmerge.textconv import run_textconv
+    from nbmerge.git.textconv import run_textconv
 
     book = nb(md("# T", "a"), code("x = 1"))
     assert [l for l in notebook_lines(book, index=False) if l.startswith("━━ cell")] == \

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import FIXTURES, run_git, run_nbmerge
-from nbmerge.cli_diff import diff_command, diff_driver_command
+from nbmerge.cli.diff import diff_command, diff_driver_command
 
 CASES = FIXTURES / "diff"
 PYTHON = f'"{sys.executable}" -m nbmerge'

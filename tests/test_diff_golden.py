@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import FIXTURES
-from nbmerge.cli_diff import diff_command
+from nbmerge.cli.diff import diff_command
 
 CASES = FIXTURES / "diff"
 UPDATE = os.environ.get("NBMERGE_UPDATE_GOLDEN") == "1"

@@ -10,7 +10,7 @@ import pytest
 
 from conftest import FIXTURES, run_git, run_nbmerge
 from nbmerge.clean import CleanOptions
-from nbmerge.filter import (FILTER_ATTRIBUTE, MAX_PACKET_DATA, ProtocolError, clean_bytes,
+from nbmerge.git.filter import (FILTER_ATTRIBUTE, MAX_PACKET_DATA, ProtocolError, clean_bytes,
                             filter_config, read_content, read_lines, serve, write_content,
                             write_flush, write_lines)
 

@@ -17,8 +17,8 @@ from click.testing import CliRunner
 from hypothesis import given, settings, strategies as st
 
 from conftest import NBMERGE, run_git
-from nbmerge import cli_install
-from nbmerge import gitconfig as gc
+from nbmerge.cli import install as cli_install
+from nbmerge.git import install as gc
 
 LINE = "*.ipynb merge=nbmerge diff=nbmerge"
 

@@ -13,7 +13,7 @@ from typing import List
 
 import click
 
-from .errors import NbmergeError
+from ..errors import NbmergeError
 
 EXIT_FINDINGS = 1
 EXIT_TROUBLE = 2
@@ -37,7 +37,7 @@ def rule_options(command):
 
 
 def _settings(keep_outputs=None, keep_count=None, keep_output_tag=None, **more):
-    from .config import ConfigError, load_settings
+    from ..config import ConfigError, load_settings
 
     try:
         return load_settings().override(
@@ -49,7 +49,7 @@ def _settings(keep_outputs=None, keep_count=None, keep_output_tag=None, **more):
 
 
 def _notebooks(paths, settings) -> List[str]:
-    from .check import find_notebooks
+    from ..check import find_notebooks
 
     return list(find_notebooks(paths, settings["exclude"]))
 
@@ -66,9 +66,9 @@ def clean_command(paths, quiet, **overrides):
 
     Example: nbmerge clean notebooks/ analysis.ipynb
     """
-    from .clean import clean_notebook
-    from .config import clean_options
-    from .notebook import detect_format, parse_notebook, serialize_notebook, write_file_atomic
+    from ..clean import clean_notebook
+    from ..config import clean_options
+    from ..notebook import detect_format, parse_notebook, serialize_notebook, write_file_atomic
 
     settings = _settings(**overrides)
     options = clean_options(settings)
@@ -123,8 +123,8 @@ def check_command(paths, fmt, no_schema, jobs, **overrides):
 
     Example: nbmerge check --format github .
     """
-    from .check import annotation, check_files, render_github, render_json, render_text
-    from .config import clean_options
+    from ..check import annotation, check_files, render_github, render_json, render_text
+    from ..config import clean_options
 
     settings = _settings(**overrides, schema=False if no_schema else None)
     fmt = fmt or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text")
@@ -177,8 +177,8 @@ def filter_command(path, process):
 
     Example: nbmerge filter < analysis.ipynb > clean.ipynb
     """
-    from .config import clean_options
-    from .filter import ProtocolError, clean_bytes, serve
+    from ..config import clean_options
+    from ..git.filter import ProtocolError, clean_bytes, serve
 
     options = clean_options(_settings())
     if process:
@@ -205,9 +205,9 @@ def fix_command(notebook, output):
 
     Example: nbmerge fix analysis.ipynb && git add analysis.ipynb
     """
-    from .config import merge_option_fields
-    from .fix import NothingToFix, fix_text
-    from .notebook import serialize_notebook, write_file_atomic
+    from ..config import merge_option_fields
+    from ..fix import NothingToFix, fix_text
+    from ..notebook import serialize_notebook, write_file_atomic
 
     fields = merge_option_fields(_settings())
     try:
@@ -252,7 +252,7 @@ def config_command(fmt):
     """
     import json
 
-    from .config import KEYS, describe
+    from ..config import KEYS, describe
 
     settings = _settings()
     if fmt == "json":

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from typing import BinaryIO, Dict, List, Optional
 
-from .clean import CleanOptions, clean_notebook
-from .errors import NbmergeError, NotebookReadError
-from .notebook import detect_format, parse_notebook, serialize_notebook
+from ..clean import CleanOptions, clean_notebook
+from ..errors import NbmergeError, NotebookReadError
+from ..notebook import detect_format, parse_notebook, serialize_notebook
 
 DRIVER = "nbmerge"
 FILTER_ATTRIBUTE = f"*.ipynb filter={DRIVER}"
@@ -31,7 +31,7 @@ def filter_config(python_exe: str, driver: str = DRIVER) -> Dict[str, str]:
     `smudge = cat`: with `required`, git refuses a checkout when a required filter has no
     smudge ("smudge filter nbmerge failed"), and notebooks need no smudging.
     """
-    from .gitconfig import quote_interpreter  # the one quoting rule for commands git runs
+    from .install import quote_interpreter  # the one quoting rule for commands git runs
 
     command = f"{quote_interpreter(python_exe)} -m nbmerge filter"
     return {

@@ -2,19 +2,17 @@
 
   notebook_lines(nb, path=...)   -> the text view, line by line (what git's textconv prints)
   output_lines(output)           -> one output as text: a header line, then its text if any
-  run_textconv(argv)             -> `nbmerge textconv FILE`, without click: git runs it per file
 
-Standard library only, and nothing heavy: git runs textconv once per file and revision.
+Standard library only, and nothing heavy: git runs textconv (nbmerge.git.textconv) once per
+file and revision.
 """
 
 from __future__ import annotations
 
 import json
 import re
-import sys
 
-from .errors import NbmergeError
-from .notebook import cell_id, parse_notebook, read_file, source_text
+from .notebook import cell_id, parse_notebook, source_text
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs start-up time; annotations are never evaluated
@@ -179,34 +177,3 @@ def render_notebook_text(data: bytes, path: str, *, index: bool = True) -> str:
     """The whole text view of notebook bytes, ending with a newline."""
     nb = parse_notebook(data, path)
     return "\n".join(notebook_lines(nb, index=index)) + "\n"
-
-
-USAGE = "usage: nbmerge textconv [--index] FILE"
-
-
-def run_textconv(argv: List[str]) -> int:
-    """`nbmerge textconv FILE`: print FILE's text view; unreadable input is shown raw, with a warning."""
-    # Positions are left out by default: one inserted cell would change the header of
-    # every cell after it, and git would show each of those lines as changed.
-    index = "--index" in argv
-    args = [a for a in argv if a not in ("--index", "--no-index")]
-    if len(args) != 1 or (args[0].startswith("-") and args[0] != "-"):
-        sys.stderr.write(USAGE + "\n")
-        return 2
-    path = args[0]
-    try:
-        data = sys.stdin.buffer.read() if path == "-" else read_file(path)
-    except NbmergeError as exc:
-        sys.stderr.write(f"nbmerge textconv: {exc}\n")
-        return 1
-    try:
-        text = render_notebook_text(data, path, index=index)
-    except NbmergeError as exc:
-        # git aborts `log -p` and `diff` when textconv fails, so one broken notebook in
-        # history would hide every other change: show its raw text, flagged, instead.
-        sys.stderr.write(f"nbmerge textconv: {exc} (shown as raw text)\n")
-        text = f"{CELL_MARK} not a readable notebook: {exc}\n" + data.decode("utf-8", "replace")
-    out = sys.stdout.buffer
-    out.write(text.encode("utf-8", "surrogateescape"))
-    out.flush()
-    return 0

@@ -23,7 +23,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
-from .errors import NbmergeError
+from ..errors import NbmergeError
 
 DRIVER = "nbmerge"  # the name in merge.<name>, diff.<name>, filter.<name> and the attributes
 OUR_SECTIONS = ("merge.nbmerge", "diff.nbmerge", "filter.nbmerge")

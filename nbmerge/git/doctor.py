@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
-from .gitconfig import (DRIVER, LABELS_GIT, OUR_KEYS, AttributeLine, BareRepositoryError,
+from .install import (DRIVER, LABELS_GIT, OUR_KEYS, AttributeLine, BareRepositoryError,
                         NotARepositoryError, Repo, Scope, attributes_file, config_file,
                         find_repository, global_config_files, parse_attributes, pattern_matches,
                         read_config_files, read_config_value, system_dir)

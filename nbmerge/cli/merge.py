@@ -7,11 +7,11 @@ from importlib import resources
 
 import click
 
-from .driver import EXIT_CONFLICTS, describe_conflicts, merge_bytes, run_merge_driver
-from .errors import NotebookReadError
-from .notebook import read_file, source_text, write_file_atomic
-from .cli_group import UnreadableInput
-from .policy import ConflictStyle, Labels, MergeOptions, Strategy
+from ..git.driver import EXIT_CONFLICTS, describe_conflicts, merge_bytes, run_merge_driver
+from ..errors import NotebookReadError
+from ..notebook import read_file, source_text, write_file_atomic
+from .group import UnreadableInput
+from ..policy import ConflictStyle, Labels, MergeOptions, Strategy
 
 
 def _merge_options(conflict_style, strategy, strip_outputs, labels=Labels()) -> MergeOptions:

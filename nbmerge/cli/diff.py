@@ -17,11 +17,11 @@ from typing import Callable, List, Tuple
 
 import click
 
-from .diff import diff_notebooks
-from .diff_command import (Side, diff_options, external_diff, file_pair, load, quiet_broken_pipe, stdout,
+from ..diff import diff_notebooks
+from .diff_plain import (Side, diff_options, external_diff, file_pair, load, quiet_broken_pipe, stdout,
                            want_color, write_diffs)
-from .errors import NbmergeError
-from .notebook import read_file
+from ..errors import NbmergeError
+from ..notebook import read_file
 
 
 class DiffError(click.ClickException):
@@ -255,7 +255,7 @@ def textconv_command(index, path):
     git config diff.nbmerge.textconv "nbmerge textconv"
     echo '*.ipynb diff=nbmerge' >> .gitattributes
     """
-    from .textconv import run_textconv
+    from ..git.textconv import run_textconv
 
     sys.exit(run_textconv((["--index"] if index else []) + [path]))
 

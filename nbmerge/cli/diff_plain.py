@@ -13,16 +13,16 @@ import os
 import sys
 from collections import namedtuple
 
-from .diff import DiffOptions, diff_notebooks
-from .errors import NbmergeError
-from .notebook import empty_notebook, parse_notebook, read_file
-from .render_diff import diff_to_json, write_json, write_stat, write_text
+from ..diff import DiffOptions, diff_notebooks
+from ..errors import NbmergeError
+from ..notebook import empty_notebook, parse_notebook, read_file
+from ..render_diff import diff_to_json, write_json, write_stat, write_text
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs start-up time; annotations are never evaluated
     from typing import IO, List, Optional, Sequence, Tuple
 
-    from .diff import NotebookDiff
+    from ..diff import NotebookDiff
 
 DEV_NULL = "/dev/null"
 EXIT_ERROR = 2  # 1 means "the notebooks differ" under --exit-code, as with git diff

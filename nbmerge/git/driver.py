@@ -16,12 +16,12 @@ import os
 import sys
 from collections import namedtuple
 
-from .errors import NbmergeError, NotebookReadError
-from .merge import MergeResult, merge_notebooks
-from .notebook import (DEFAULT_MAX_BYTES, detect_format, merge_formats, parse_notebook, read_file,
+from ..errors import NbmergeError, NotebookReadError
+from ..merge import MergeResult, merge_notebooks
+from ..notebook import (DEFAULT_MAX_BYTES, detect_format, merge_formats, parse_notebook, read_file,
                        serialize_notebook, write_file_atomic)
-from .policy import ConflictStyle, Labels, MergeOptions, Strategy, parse_conflict_style
-from .textmerge import merge_text
+from ..policy import ConflictStyle, Labels, MergeOptions, Strategy, parse_conflict_style
+from ..textmerge import merge_text
 
 EXIT_CLEAN, EXIT_CONFLICTS, EXIT_UNREADABLE = 0, 1, 2
 STRATEGY_ENV = "NBMERGE_STRATEGY"
@@ -81,7 +81,7 @@ def config_fields(notebook_path: "str | None") -> dict:
         if os.path.exists(os.path.join(folder, ".git")) or parent == folder:
             return {}
         folder = parent
-    from .config import load_settings, merge_option_fields
+    from ..config import load_settings, merge_option_fields
 
     return merge_option_fields(load_settings(start=folder))
 

@@ -9,9 +9,9 @@ from typing import List, Optional
 
 import click
 
-from . import gitconfig as gc
-from .doctor import doctor, status, winning_line
-from .errors import NbmergeError
+from ..git import install as gc
+from ..git.doctor import doctor, status, winning_line
+from ..errors import NbmergeError
 
 
 def scope_options(command):

@@ -13,30 +13,30 @@ from typing import List, Optional
 
 # command name -> (module, attribute); a module loads only when its command runs.
 COMMANDS = {
-    "merge": ("nbmerge.cli_merge", "merge_command"),
-    "merge-driver": ("nbmerge.cli_merge", "merge_driver_command"),
-    "diff": ("nbmerge.cli_diff", "diff_command"),
-    "textconv": ("nbmerge.cli_diff", "textconv_command"),
-    "diff-driver": ("nbmerge.cli_diff", "diff_driver_command"),
-    "install": ("nbmerge.cli_install", "install_command"),
-    "uninstall": ("nbmerge.cli_install", "uninstall_command"),
-    "status": ("nbmerge.cli_install", "status_command"),
-    "doctor": ("nbmerge.cli_install", "doctor_command"),
-    "clean": ("nbmerge.cli_clean", "clean_command"),
-    "check": ("nbmerge.cli_clean", "check_command"),
-    "filter": ("nbmerge.cli_clean", "filter_command"),
-    "fix": ("nbmerge.cli_clean", "fix_command"),
-    "config": ("nbmerge.cli_clean", "config_command"),
-    "example": ("nbmerge.cli_merge", "example_command"),
+    "merge": ("nbmerge.cli.merge", "merge_command"),
+    "merge-driver": ("nbmerge.cli.merge", "merge_driver_command"),
+    "diff": ("nbmerge.cli.diff", "diff_command"),
+    "textconv": ("nbmerge.cli.diff", "textconv_command"),
+    "diff-driver": ("nbmerge.cli.diff", "diff_driver_command"),
+    "install": ("nbmerge.cli.install", "install_command"),
+    "uninstall": ("nbmerge.cli.install", "uninstall_command"),
+    "status": ("nbmerge.cli.install", "status_command"),
+    "doctor": ("nbmerge.cli.install", "doctor_command"),
+    "clean": ("nbmerge.cli.clean", "clean_command"),
+    "check": ("nbmerge.cli.clean", "check_command"),
+    "filter": ("nbmerge.cli.clean", "filter_command"),
+    "fix": ("nbmerge.cli.clean", "fix_command"),
+    "config": ("nbmerge.cli.clean", "config_command"),
+    "example": ("nbmerge.cli.merge", "example_command"),
 }
 
 # Commands run per file, with a plain-argv entry that avoids importing click. The entry
 # returns the exit code, or None for an invocation it leaves to click.
 FAST_PATHS = {
-    "merge-driver": ("nbmerge.driver", "run_merge_driver"),
-    "textconv": ("nbmerge.textconv", "run_textconv"),
-    "diff": ("nbmerge.diff_command", "run_diff"),
-    "diff-driver": ("nbmerge.diff_command", "run_diff_driver"),
+    "merge-driver": ("nbmerge.git.driver", "run_merge_driver"),
+    "textconv": ("nbmerge.git.textconv", "run_textconv"),
+    "diff": ("nbmerge.cli.diff_plain", "run_diff"),
+    "diff-driver": ("nbmerge.cli.diff_plain", "run_diff_driver"),
 }
 
 
@@ -55,6 +55,6 @@ def main(argv: Optional[List[str]] = None) -> None:
         code = runner(args[1:]) if runner is not None else None
         if code is not None:
             sys.exit(code)
-    from .cli_group import build_cli
+    from .group import build_cli
 
     build_cli(COMMANDS, _load)(args=args, prog_name="nbmerge")
