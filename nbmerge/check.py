@@ -18,28 +18,11 @@ import re
 from typing import IO, Callable, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
 
 from .clean import CleanOptions, Finding, Rule, clean_notebook
-from .errors import NbmergeError, NotebookReadError
+from .errors import NotebookReadError, UnreadableFile
 from .notebook import cell_id, parse_notebook, source_text
 
 # Below this many files a process pool costs more to start than it saves.
 PARALLEL_THRESHOLD = 200
-
-
-class UnreadableFile(NbmergeError):
-    """A path could not be read at all (missing, a directory, no permission)."""
-
-    def __init__(self, path: str, problem: str):
-        super().__init__(f"{path}: {problem}")
-        self.path = path
-        self.problem = problem
-
-    def __reduce__(self):  # it travels back from pool workers; Exception's default would lose args
-        return UnreadableFile, (self.path, self.problem)
-
-    def __eq__(self, other):
-        return isinstance(other, UnreadableFile) and (self.path, self.problem) == (other.path, other.problem)
-
-    __hash__ = Exception.__hash__
 
 
 _GIT_MARKER = re.compile(r"^<{7,}(?: |$)", re.M)

@@ -14,19 +14,10 @@ from pathlib import Path
 from typing import Any, Dict, Mapping, Optional, Tuple
 
 from .clean import KEPT_BY_DEFAULT, CleanOptions
-from .errors import NbmergeError
+from .errors import ConfigError
 from .policy import VOLATILE_CELL_METADATA, VOLATILE_NOTEBOOK_METADATA
 
 DEFAULT_SOURCE = "default"
-
-
-class ConfigError(NbmergeError):
-    """The [tool.nbmerge] table could not be read or holds a bad key or value."""
-
-    def __init__(self, path, problem: str):
-        super().__init__(f"{path}: {problem}")
-        self.path = path
-        self.problem = problem
 
 
 @dataclass(frozen=True)

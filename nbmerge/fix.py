@@ -12,24 +12,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional
 
-from .errors import NbmergeError, NotebookReadError
+from .errors import FixError, NotebookReadError, NothingToFix
 from .notebook import FileFormat, Notebook, detect_format, empty_notebook, parse_notebook
 from .policy import ConflictStyle, Labels, MergeOptions
 
 _OPEN = re.compile(r"(<{7,})(?: (.*))?$")
-
-
-class FixError(NbmergeError):
-    """A conflicted notebook could not be taken apart into versions that parse."""
-
-    def __init__(self, path: str, problem: str):
-        super().__init__(f"{path}: {problem}")
-        self.path = path
-        self.problem = problem
-
-
-class NothingToFix(FixError):
-    """The file holds no git conflict markers."""
 
 
 @dataclass

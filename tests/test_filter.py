@@ -10,9 +10,9 @@ import pytest
 
 from conftest import FIXTURES, run_git, run_nbmerge
 from nbmerge.clean import CleanOptions
-from nbmerge.git.filter import (FILTER_ATTRIBUTE, MAX_PACKET_DATA, ProtocolError, clean_bytes,
-                            filter_config, read_content, read_lines, serve, write_content,
-                            write_flush, write_lines)
+from nbmerge.git.install import FILTER_ATTRIBUTE, filter_config
+from nbmerge.git.filter import (MAX_PACKET_DATA, ProtocolError, clean_bytes, read_content, read_lines, serve,
+                                write_content, write_flush, write_lines)
 
 DIRTY = FIXTURES / "clean" / "outputs" / "input.ipynb"
 CLEAN = FIXTURES / "clean" / "outputs" / "expected.ipynb"

@@ -7,7 +7,8 @@ import json
 import pytest
 
 from conftest import FIXTURES, assert_valid_notebook, run_git, run_nbmerge
-from nbmerge.cli.clean import check_command, fix_command
+from nbmerge.cli.clean import check_command
+from nbmerge.cli.fix import fix_command
 from nbmerge.fix import repair_commas, split_conflicts
 from test_clean_golden import runner
 from nbmerge.policy import Labels

@@ -1,60 +1,75 @@
-"""Entry point: a click group whose commands live in their own modules and load lazily.
+"""Entry point of `nbmerge` and `python -m nbmerge`: the command table and the plain-argv fast paths.
 
-The commands run once per file (`merge-driver`, `textconv`, `diff-driver`, `diff A B`)
-try a plain-argv entry first and skip click altogether: start-up time is most of their
-cost, and importing click is ~25 ms of it.
+  main(argv=None)        -> run a command; exits with its code
+  COMMANDS               -> name -> Entry(click command, plain-argv twin or None)
+  run_plain(entry, argv) -> a plain-argv entry's exit code, errors mapped as click maps them
+
+Each command's click twin lives in its family module (cli/merge.py, cli/diff.py, ...) and
+loads only when that command runs. The commands git runs once per file (`merge-driver`,
+`textconv`, `diff-driver`) and `diff A B` have a plain-argv twin, named next to the click
+command in COMMANDS, that cli.main tries first: start-up time is most of their cost and
+importing click is ~25 ms of it. A twin returns None for an invocation it leaves to click
+(help, revisions, a flag it does not know).
+
+This module is the console script's target (`nbmerge.cli:main`, the name every install and
+`nbmerge doctor` probe uses), so it stays light: standard library only, no typing.
 """
-
-from __future__ import annotations
 
 import importlib
 import sys
-from typing import List, Optional
+from collections import namedtuple
 
-# command name -> (module, attribute); a module loads only when its command runs.
+from ..errors import NbmergeError
+
+
+class Entry(namedtuple("Entry", "click plain", defaults=(None,))):
+    """A command's click twin and its plain-argv twin, each "module:attribute"."""
+
+    __slots__ = ()
+
+
 COMMANDS = {
-    "merge": ("nbmerge.cli.merge", "merge_command"),
-    "merge-driver": ("nbmerge.cli.merge", "merge_driver_command"),
-    "diff": ("nbmerge.cli.diff", "diff_command"),
-    "textconv": ("nbmerge.cli.diff", "textconv_command"),
-    "diff-driver": ("nbmerge.cli.diff", "diff_driver_command"),
-    "install": ("nbmerge.cli.install", "install_command"),
-    "uninstall": ("nbmerge.cli.install", "uninstall_command"),
-    "status": ("nbmerge.cli.install", "status_command"),
-    "doctor": ("nbmerge.cli.install", "doctor_command"),
-    "clean": ("nbmerge.cli.clean", "clean_command"),
-    "check": ("nbmerge.cli.clean", "check_command"),
-    "filter": ("nbmerge.cli.clean", "filter_command"),
-    "fix": ("nbmerge.cli.clean", "fix_command"),
-    "config": ("nbmerge.cli.clean", "config_command"),
-    "example": ("nbmerge.cli.merge", "example_command"),
-}
-
-# Commands run per file, with a plain-argv entry that avoids importing click. The entry
-# returns the exit code, or None for an invocation it leaves to click.
-FAST_PATHS = {
-    "merge-driver": ("nbmerge.git.driver", "run_merge_driver"),
-    "textconv": ("nbmerge.git.textconv", "run_textconv"),
-    "diff": ("nbmerge.cli.diff_plain", "run_diff"),
-    "diff-driver": ("nbmerge.cli.diff_plain", "run_diff_driver"),
+    "merge": Entry("nbmerge.cli.merge:merge_command"),
+    "merge-driver": Entry("nbmerge.cli.merge:merge_driver_command", "nbmerge.git.driver:run_merge_driver"),
+    "example": Entry("nbmerge.cli.merge:example_command"),
+    "diff": Entry("nbmerge.cli.diff:diff_command", "nbmerge.cli.diff_plain:run_diff"),
+    "textconv": Entry("nbmerge.cli.diff:textconv_command", "nbmerge.git.textconv:run_textconv"),
+    "diff-driver": Entry("nbmerge.cli.diff:diff_driver_command", "nbmerge.cli.diff_plain:run_diff_driver"),
+    "install": Entry("nbmerge.cli.install:install_command"),
+    "uninstall": Entry("nbmerge.cli.install:uninstall_command"),
+    "status": Entry("nbmerge.cli.install:status_command"),
+    "doctor": Entry("nbmerge.cli.install:doctor_command"),
+    "clean": Entry("nbmerge.cli.clean:clean_command"),
+    "check": Entry("nbmerge.cli.clean:check_command"),
+    "filter": Entry("nbmerge.cli.clean:filter_command"),
+    "fix": Entry("nbmerge.cli.fix:fix_command"),
+    "config": Entry("nbmerge.cli.config:config_command"),
 }
 
 
-def _load(module: str, attr: str):
+def load(target: str):
+    """The object named "module:attribute"; a broken module fails loudly, never drops a command."""
+    module, _, attr = target.partition(":")
+    return getattr(importlib.import_module(module), attr)
+
+
+def run_plain(entry, argv):
+    """Run a plain-argv entry; an NbmergeError becomes click's `Error: ...` line and its exit_code."""
     try:
-        return getattr(importlib.import_module(module), attr)
-    except (ImportError, AttributeError):
-        return None
+        return entry(argv)
+    except NbmergeError as exc:
+        sys.stderr.write(f"Error: {exc}\n")
+        return exc.exit_code
 
 
-def main(argv: Optional[List[str]] = None) -> None:
+def main(argv=None) -> None:
     """Run nbmerge with argv (default: sys.argv[1:])."""
     args = list(sys.argv[1:] if argv is None else argv)
-    if args and args[0] in FAST_PATHS and not {"-h", "--help"} & set(args):
-        runner = _load(*FAST_PATHS[args[0]])
-        code = runner(args[1:]) if runner is not None else None
+    entry = COMMANDS.get(args[0]) if args else None
+    if entry is not None and entry.plain and not {"-h", "--help"} & set(args):
+        code = run_plain(load(entry.plain), args[1:])
         if code is not None:
             sys.exit(code)
     from .group import build_cli
 
-    build_cli(COMMANDS, _load)(args=args, prog_name="nbmerge")
+    build_cli(COMMANDS, load)(args=args, prog_name="nbmerge")

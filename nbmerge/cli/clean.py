@@ -1,7 +1,7 @@
-"""The `clean`, `check`, `filter`, `fix` and `config` commands: parse, call the library, report.
+"""The `clean`, `check` and `filter` commands: parse, call the library, report.
 
-Exit codes: 0 clean (or fixed), 1 findings (check) or conflicts left (fix), 2 usage errors
-and files that cannot be read or written.
+Exit codes: 0 clean, 1 findings (check), 2 usage errors and files that cannot be read or
+written. `rule_options` and `settings` are shared with `fix` and `config`.
 """
 
 from __future__ import annotations
@@ -13,17 +13,8 @@ from typing import List
 
 import click
 
-from ..errors import NbmergeError
-
-EXIT_FINDINGS = 1
-EXIT_TROUBLE = 2
-
-
-class Trouble(click.ClickException):
-    """An error that is the input's or the setup's fault: exit 2, one line."""
-
-    exit_code = EXIT_TROUBLE
-
+from ..errors import EXIT_ERROR, EXIT_FOUND, NbmergeError, ProtocolError, UsageError
+from .group import command
 
 def rule_options(command):
     """Options that override [tool.nbmerge] for one run."""
@@ -36,16 +27,14 @@ def rule_options(command):
     return command
 
 
-def _settings(keep_outputs=None, keep_count=None, keep_output_tag=None, **more):
-    from ..config import ConfigError, load_settings
+def run_settings(keep_outputs=None, keep_count=None, keep_output_tag=None, **more):
+    """[tool.nbmerge] with this run's rule_options applied."""
+    from ..config import load_settings
 
-    try:
-        return load_settings().override(
-            strip_outputs=False if keep_outputs else None,
-            strip_execution_count=False if keep_count else None,
-            keep_output_tag=keep_output_tag, **more)
-    except ConfigError as exc:
-        raise Trouble(str(exc)) from None
+    return load_settings().override(
+        strip_outputs=False if keep_outputs else None,
+        strip_execution_count=False if keep_count else None,
+        keep_output_tag=keep_output_tag, **more)
 
 
 def _notebooks(paths, settings) -> List[str]:
@@ -54,7 +43,7 @@ def _notebooks(paths, settings) -> List[str]:
     return list(find_notebooks(paths, settings["exclude"]))
 
 
-@click.command("clean")
+@command("clean")
 @click.argument("paths", nargs=-1, required=True, metavar="PATH...")
 @rule_options
 @click.option("-q", "--quiet", is_flag=True, help="Do not list the notebooks changed.")
@@ -70,16 +59,13 @@ def clean_command(paths, quiet, **overrides):
     from ..config import clean_options
     from ..notebook import detect_format, parse_notebook, serialize_notebook, write_file_atomic
 
-    settings = _settings(**overrides)
+    settings = run_settings(**overrides)
     options = clean_options(settings)
     if "-" in paths and len(paths) > 1:
-        raise Trouble("`-` (standard input) cannot be combined with other paths")
+        raise UsageError("`-` (standard input) cannot be combined with other paths")
     if paths == ("-",):
         data = sys.stdin.buffer.read()
-        try:
-            nb = parse_notebook(data, "<stdin>")
-        except NbmergeError as exc:
-            raise Trouble(str(exc)) from None
+        nb = parse_notebook(data, "<stdin>")
         cleaned = clean_notebook(nb, options)
         sys.stdout.buffer.write(serialize_notebook(cleaned.notebook, detect_format(data, nb))
                                 if cleaned.changed else data)
@@ -105,10 +91,10 @@ def clean_command(paths, quiet, **overrides):
             counts = Counter(f.rule.value for f in cleaned.findings)
             click.echo(f"{path}: cleaned ({', '.join(f'{r} x{n}' for r, n in counts.items())})", err=True)
     if trouble:
-        sys.exit(EXIT_TROUBLE)
+        sys.exit(EXIT_ERROR)
 
 
-@click.command("check")
+@command("check")
 @click.argument("paths", nargs=-1, metavar="[PATH...]")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]), default=None,
               help="Output format; github when GITHUB_ACTIONS=true, else text.")
@@ -126,7 +112,7 @@ def check_command(paths, fmt, no_schema, jobs, **overrides):
     from ..check import annotation, check_files, render_github, render_json, render_text
     from ..config import clean_options
 
-    settings = _settings(**overrides, schema=False if no_schema else None)
+    settings = run_settings(**overrides, schema=False if no_schema else None)
     fmt = fmt or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text")
     notebooks = _notebooks(paths or (".",), settings)
     progress = _progress if sys.stderr.isatty() and fmt != "github" and len(notebooks) > 50 else None
@@ -156,7 +142,7 @@ def check_command(paths, fmt, no_schema, jobs, **overrides):
         click.echo(f"{len(findings)} finding{'s' * (len(findings) != 1)} in {files} of "
                    f"{len(notebooks)} notebooks ({fixable} fixed by `nbmerge clean`)"
                    + (f"; {len(errors)} unreadable" if errors else ""), err=True)
-    sys.exit(EXIT_TROUBLE if errors else EXIT_FINDINGS if findings else 0)
+    sys.exit(EXIT_ERROR if errors else EXIT_FOUND if findings else 0)
 
 
 def _progress(done: int, total: int) -> None:
@@ -164,7 +150,7 @@ def _progress(done: int, total: int) -> None:
         click.echo(f"\rchecked {done}/{total}", nl=False, err=True)
 
 
-@click.command("filter")
+@command("filter")
 @click.argument("path", required=False)
 @click.option("--process", is_flag=True,
               help="Speak git's long-running filter protocol (filter.<driver>.process).")
@@ -178,91 +164,15 @@ def filter_command(path, process):
     Example: nbmerge filter < analysis.ipynb > clean.ipynb
     """
     from ..config import clean_options
-    from ..git.filter import ProtocolError, clean_bytes, serve
+    from ..git.filter import clean_bytes, serve
 
-    options = clean_options(_settings())
+    options = clean_options(run_settings())
     if process:
         try:
             serve(sys.stdin.buffer, sys.stdout.buffer, options)
         except ProtocolError as exc:
-            raise Trouble(f"filter protocol: {exc}") from None
+            raise ProtocolError(f"filter protocol: {exc}") from None
         return
     data = sys.stdin.buffer.read()
     sys.stdout.buffer.write(clean_bytes(data, path or "<stdin>", options))
     sys.stdout.buffer.flush()
-
-
-@click.command("fix")
-@click.argument("notebook", type=click.Path(dir_okay=False))
-@click.option("-o", "--output", type=click.Path(dir_okay=False),
-              help="Write the rebuilt notebook here instead of over NOTEBOOK.")
-def fix_command(notebook, output):
-    """Rebuild a notebook that git's text merge filled with <<<<<<< markers.
-
-    The marked-up JSON is split into ours, base and theirs, and merged cell by cell:
-    what can be resolved is, the rest becomes conflicts inside the cells concerned.
-    Exit 0 when no conflicts remain, 1 when some do, 2 when the file cannot be rebuilt.
-
-    Example: nbmerge fix analysis.ipynb && git add analysis.ipynb
-    """
-    from ..config import merge_option_fields
-    from ..fix import NothingToFix, fix_text
-    from ..notebook import serialize_notebook, write_file_atomic
-
-    fields = merge_option_fields(_settings())
-    try:
-        with open(notebook, "rb") as handle:
-            data = handle.read()
-    except OSError as exc:
-        raise Trouble(f"{notebook}: {exc.strerror or exc}") from None
-    try:
-        fixed = fix_text(data, notebook, fields)
-    except NothingToFix as exc:
-        click.echo(f"{exc}; nothing to fix", err=True)
-        return
-    except NbmergeError as exc:  # FixError, or the engine's own named errors
-        raise Trouble(str(exc)) from None
-    target = output or notebook
-    try:
-        write_file_atomic(target, serialize_notebook(fixed.notebook, fixed.format))
-    except OSError as exc:
-        raise Trouble(f"{target}: {exc.strerror or exc}") from None
-    for note in fixed.notes:
-        click.echo(f"{notebook}: note: {note}", err=True)
-    left = len(fixed.conflicts)
-    plural = "s" * (fixed.hunks != 1)
-    if left:
-        cells = sorted({c.cell_index + 1 for c in fixed.conflicts if getattr(c, "cell_index", None) is not None})
-        where = f" (cell{'s' * (len(cells) != 1)} {', '.join(map(str, cells))})" if cells else ""
-        click.echo(f"{target}: rebuilt from {fixed.hunks} git conflict{plural}; {left} conflict"
-                   f"{'s' * (left != 1)} left{where}; see `nbmerge check {target}`", err=True)
-        sys.exit(EXIT_FINDINGS)
-    click.echo(f"{target}: rebuilt from {fixed.hunks} git conflict{plural}; no conflicts left", err=True)
-
-
-@click.command("config")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
-def config_command(fmt):
-    """Print the effective [tool.nbmerge] settings and where each one came from.
-
-    The table is read from the nearest pyproject.toml that has one, from the current
-    directory up to the repository root; unknown keys are an error.
-
-    Example: nbmerge config
-    """
-    import json
-
-    from ..config import KEYS, describe
-
-    settings = _settings()
-    if fmt == "json":
-        click.echo(json.dumps({"path": str(settings.path) if settings.path else None,
-                               "settings": {k.name: {"value": list(settings[k.name]) if isinstance(
-                                   settings[k.name], tuple) else settings[k.name],
-                                   "source": settings.sources[k.name], "help": k.help} for k in KEYS}},
-                              indent=1))
-        return
-    where = settings.path or "none found (no pyproject.toml with [tool.nbmerge] from here up)"
-    click.echo(f"# [tool.nbmerge] from: {where}")
-    for line in describe(settings):
-        click.echo(line)

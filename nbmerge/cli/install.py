@@ -11,7 +11,7 @@ import click
 
 from ..git import install as gc
 from ..git.doctor import doctor, status, winning_line
-from ..errors import NbmergeError
+from .group import command
 
 
 def scope_options(command):
@@ -43,7 +43,7 @@ def _echo_changes(changes: List[gc.Change]) -> None:
                 click.echo(f"  {change.action:<9} {change.what}")
 
 
-@click.command("install")
+@command("install")
 @scope_options
 @click.option("--filter", "with_filter", is_flag=True,
               help="Also register the clean filter (filter=nbmerge) that strips volatile data on commit.")
@@ -59,15 +59,12 @@ def install_command(scope, attributes, with_filter, rich_diff):
 
     Example: nbmerge install            (this repository; commit .gitattributes)
     """
-    try:
-        target = _target(scope, attributes)
-        python = sys.executable
-        settings = gc.desired_config(
-            python, version=gc.git_version(), rich_diff=rich_diff,
-            filter_config=gc.default_filter_config(python) if with_filter else None)
-        changes = gc.install(target, settings, gc.attribute_line(with_filter))
-    except NbmergeError as exc:
-        raise click.ClickException(str(exc)) from None
+    target = _target(scope, attributes)
+    python = sys.executable
+    settings = gc.desired_config(
+        python, version=gc.git_version(), rich_diff=rich_diff,
+        filter_config=gc.filter_config(python) if with_filter else None)
+    changes = gc.install(target, settings, gc.attribute_line(with_filter))
     _echo_changes(changes)
     if target.scope is gc.Scope.REPO:
         state = status(Path.cwd(), os.environ)
@@ -84,22 +81,19 @@ def install_command(scope, attributes, with_filter, rich_diff):
                        f"{state.probe}{where}; run `nbmerge doctor`", err=True)
 
 
-@click.command("uninstall")
+@command("uninstall")
 @scope_options
 def uninstall_command(scope, attributes):
     """Remove what `nbmerge install` added at the same scope, and nothing else.
 
     Example: nbmerge uninstall --global
     """
-    try:
-        changes = gc.uninstall(_target(scope, attributes))
-    except NbmergeError as exc:
-        raise click.ClickException(str(exc)) from None
+    changes = gc.uninstall(_target(scope, attributes))
     _echo_changes([c for c in changes if c.action != "unchanged"] or
                   [gc.Change("unchanged", _target(scope, attributes).config, "nothing to remove")])
 
 
-@click.command("status")
+@command("status")
 @click.argument("notebook", required=False)
 def status_command(notebook):
     """Show what is configured at each scope; exit 0 when git merges notebooks with nbmerge, 1 when not.
@@ -128,7 +122,7 @@ def status_command(notebook):
     sys.exit(0 if state.active else 1)
 
 
-@click.command("doctor")
+@command("doctor")
 @click.argument("notebook", required=False)
 def doctor_command(notebook):
     """Find and explain what stops git from using nbmerge; exit 1 when a problem is found.

@@ -7,10 +7,11 @@ from importlib import resources
 
 import click
 
-from ..git.driver import EXIT_CONFLICTS, describe_conflicts, merge_bytes, run_merge_driver
-from ..errors import NotebookReadError
+from ..errors import EXIT_FOUND
+from ..git.driver import describe_conflicts, merge_bytes, run_merge_driver
+from ..errors import PathError
 from ..notebook import read_file, source_text, write_file_atomic
-from .group import UnreadableInput
+from .group import command
 from ..policy import ConflictStyle, Labels, MergeOptions, Strategy
 
 
@@ -19,7 +20,7 @@ def _merge_options(conflict_style, strategy, strip_outputs, labels=Labels()) -> 
                         strip_outputs=strip_outputs, labels=labels)
 
 
-@click.command("merge")
+@command("merge")
 @click.argument("base", type=click.Path(dir_okay=False))
 @click.argument("ours", type=click.Path(dir_okay=False))
 @click.argument("theirs", type=click.Path(dir_okay=False))
@@ -39,25 +40,22 @@ def merge_command(base, ours, theirs, output, conflict_style, strategy, strip_ou
     Example: nbmerge merge base.ipynb ours.ipynb theirs.ipynb -o merged.ipynb
     """
     options = _merge_options(conflict_style, strategy, strip_outputs)
-    try:
-        merged = merge_bytes(read_file(base), read_file(ours), read_file(theirs), options,
-                             names=(base, ours, theirs))
-    except NotebookReadError as exc:
-        raise UnreadableInput(str(exc)) from None
+    merged = merge_bytes(read_file(base), read_file(ours), read_file(theirs), options,
+                         names=(base, ours, theirs))
     if output:
         try:
             write_file_atomic(output, merged.data)
         except OSError as exc:
-            raise UnreadableInput(f"{output}: cannot write: {exc.strerror}") from None
+            raise PathError(output, f"cannot write: {exc.strerror}") from None
     else:
         sys.stdout.buffer.write(merged.data)
         sys.stdout.flush()
     if merged.result.conflicts:
         click.echo(f"nbmerge: {describe_conflicts(merged.result)}", err=True)
-        sys.exit(EXIT_CONFLICTS)
+        sys.exit(EXIT_FOUND)
 
 
-@click.command("merge-driver", context_settings={"ignore_unknown_options": True,
+@command("merge-driver", context_settings={"ignore_unknown_options": True,
                                                   "allow_extra_args": True, "help_option_names": []})
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 def merge_driver_command(args):
@@ -65,7 +63,7 @@ def merge_driver_command(args):
     sys.exit(run_merge_driver(list(args)))
 
 
-@click.command("example")
+@command("example")
 def example_command():
     """Merge the built-in example notebooks and show the result, cell by cell.
 

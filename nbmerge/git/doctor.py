@@ -1,5 +1,5 @@
 """Read-only inspection behind `nbmerge status` and `nbmerge doctor`: what git sees for a notebook.
-Owns the Status of each scope's config and attribute lines, and the Findings that explain it."""
+Owns the Status of each scope's config and attribute lines, and the Diagnoses that explain it."""
 
 from __future__ import annotations
 
@@ -113,7 +113,7 @@ def status(cwd: Path, env: Mapping[str, str], probe: Optional[str] = None) -> St
 
 
 @dataclass(frozen=True)
-class Finding:
+class Diagnosis:
     """Something doctor noticed: a problem (git will not use nbmerge as meant) or a note."""
 
     problem: bool
@@ -159,30 +159,30 @@ def winning_line(repo: Optional[Repo], probe: str, env: Mapping[str, str], name:
     return found
 
 
-def _command_findings(key: str, command: str, where: Path) -> List[Finding]:
+def _command_findings(key: str, command: str, where: Path) -> List[Diagnosis]:
     """A configured command whose program is gone, or whose python cannot import nbmerge."""
     try:
         argv = shlex.split(command)
     except ValueError:
-        return [Finding(True, f"{key} in {where} is not a valid shell command: {command}")]
+        return [Diagnosis(True, f"{key} in {where} is not a valid shell command: {command}")]
     if not argv:
-        return [Finding(True, f"{key} in {where} is empty")]
+        return [Diagnosis(True, f"{key} in {where} is empty")]
     program = argv[0]
     found = program if os.sep in program or "/" in program else shutil.which(program)
     if not found or not os.access(found, os.X_OK):
-        return [Finding(True, f"{key} in {where} runs {program}, which no longer exists; "
+        return [Diagnosis(True, f"{key} in {where} runs {program}, which no longer exists; "
                               "run `nbmerge install` again from the environment you use")]
     if argv[1:3] == ["-m", "nbmerge"]:
         probe = subprocess.run([found, "-c", "import nbmerge.cli"], capture_output=True)
         if probe.returncode != 0:
-            return [Finding(True, f"{key} in {where} runs {program}, which cannot import nbmerge; "
+            return [Diagnosis(True, f"{key} in {where} runs {program}, which cannot import nbmerge; "
                                   "run `nbmerge install` again from the environment you use")]
     elif program.endswith("nbmerge"):
         return foreign_nbmerge([os.path.dirname(found)], why=f"{key} in {where} runs it by name")
     return []
 
 
-def foreign_nbmerge(path_dirs: Sequence[str], why: str = "typing `nbmerge` runs it") -> List[Finding]:
+def foreign_nbmerge(path_dirs: Sequence[str], why: str = "typing `nbmerge` runs it") -> List[Diagnosis]:
     """An `nbmerge` program on PATH that is not this one (nbdime ships one)."""
     for folder in path_dirs:
         candidate = Path(folder or ".") / "nbmerge"
@@ -193,16 +193,16 @@ def foreign_nbmerge(path_dirs: Sequence[str], why: str = "typing `nbmerge` runs 
         except OSError:
             continue
         if b"nbdime" in head:
-            return [Finding(True, f"{candidate} is nbdime's nbmerge, not this one ({why}); "
+            return [Diagnosis(True, f"{candidate} is nbdime's nbmerge, not this one ({why}); "
                                   "nbmerge's git drivers run `python -m nbmerge`, which is unaffected")]
         return []  # the first nbmerge on PATH is ours, or a shim we cannot see through
     return []
 
 
-def doctor(cwd: Path, env: Mapping[str, str], version: Tuple[int, ...], probe: Optional[str] = None) -> List[Finding]:
+def doctor(cwd: Path, env: Mapping[str, str], version: Tuple[int, ...], probe: Optional[str] = None) -> List[Diagnosis]:
     """Explain why git may not merge or diff notebooks with nbmerge, problems first."""
     state = status(cwd, env, probe)
-    findings: List[Finding] = []
+    findings: List[Diagnosis] = []
     repo = state.repo
     for name, section in (("merge", "merge"), ("diff", "diff")):
         value = state.check.get(name) if repo else None
@@ -212,19 +212,19 @@ def doctor(cwd: Path, env: Mapping[str, str], version: Tuple[int, ...], probe: O
         if value == DRIVER:
             key = f"{section}.nbmerge.driver" if name == "merge" else f"{section}.nbmerge.textconv"
             if state.effective(key) is None and not (name == "diff" and state.effective("diff.nbmerge.command")):
-                findings.append(Finding(True, f"{_whose(origin)} sets {name}=nbmerge but no scope sets "
+                findings.append(Diagnosis(True, f"{_whose(origin)} sets {name}=nbmerge but no scope sets "
                                               f"{key}: git silently uses its line {name}; run `nbmerge install`"))
         elif value in (None, "unspecified", "set", "unset"):
             if name == "merge" or state.check.get("merge") == DRIVER:
                 shown = {"unset": f"-{name} (binary)", "set": f"its built-in {name}"}.get(value or "", "no driver")
-                findings.append(Finding(name == "merge", f"{state.probe}: git uses {shown} for {name}"
+                findings.append(Diagnosis(name == "merge", f"{state.probe}: git uses {shown} for {name}"
                                         + (f", from {_whose(origin)}" if origin else "")
                                         + "; run `nbmerge install`"))
         else:
             command = _other_command(repo, env, section, value)
             tool = identify_tool(value, command)
             hint = TOOL_HINTS.get(tool, tool)
-            findings.append(Finding(True, f"{state.probe}: {name}={value} from {_whose(origin)} wins, so "
+            findings.append(Diagnosis(True, f"{state.probe}: {name}={value} from {_whose(origin)} wins, so "
                                           f"git uses {hint} for notebooks, not nbmerge; remove that line"))
     if repo is not None:
         findings += _filter_findings(state, env)
@@ -234,31 +234,31 @@ def doctor(cwd: Path, env: Mapping[str, str], version: Tuple[int, ...], probe: O
                 findings += _command_findings(key, command, where)
         driver = values.get("merge.nbmerge.driver")
         if driver and not all(p in driver[0].split() for p in ("%O", "%A", "%B")):
-            findings.append(Finding(True, f"merge.nbmerge.driver in {driver[1]} does not pass %O %A %B"))
+            findings.append(Diagnosis(True, f"merge.nbmerge.driver in {driver[1]} does not pass %O %A %B"))
     findings += foreign_nbmerge(env.get("PATH", "").split(os.pathsep))
     if repo is not None and state.check.get("merge") == DRIVER:
         origin = winning_line(repo, state.probe, env, "merge")
         shared = repo.workdir / ".gitattributes"
         if origin is not None and not origin.path.name == ".gitattributes" and _tracked(repo, ".gitattributes"):
-            findings.append(Finding(False, f"merge=nbmerge comes only from {origin.path}, which is not "
+            findings.append(Diagnosis(False, f"merge=nbmerge comes only from {origin.path}, which is not "
                                            f"shared; teammates get it once {shared} has the lines of "
                                            "gitattributes.example"))
     if version < LABELS_GIT:
-        findings.append(Finding(False, f"git {'.'.join(map(str, version))}: conflict labels are "
+        findings.append(Diagnosis(False, f"git {'.'.join(map(str, version))}: conflict labels are "
                                        "'ours'/'theirs'; git 2.44 passes branch names (%S %X %Y)"))
     style = read_config_value([p for s in (Scope.SYSTEM, Scope.GLOBAL, Scope.REPO)
                                for p in config_files(s, repo, env)], "merge.conflictStyle")
     if style and style.lower() == "zdiff3" and version < ZDIFF3_GIT:
-        findings.append(Finding(True, "merge.conflictStyle=zdiff3 needs git 2.35 or newer"))
+        findings.append(Diagnosis(True, "merge.conflictStyle=zdiff3 needs git 2.35 or newer"))
     if env.get("GIT_CONFIG_NOSYSTEM") and state.config.get(Scope.SYSTEM):
-        findings.append(Finding(False, "GIT_CONFIG_NOSYSTEM is set: git ignores the system-wide install"))
+        findings.append(Diagnosis(False, "GIT_CONFIG_NOSYSTEM is set: git ignores the system-wide install"))
     if not state.active and not any(f.problem for f in findings):
-        findings.append(Finding(True, "git does not merge notebooks with nbmerge at any scope here; "
+        findings.append(Diagnosis(True, "git does not merge notebooks with nbmerge at any scope here; "
                                       "run `nbmerge install` (or --global)"))
     return sorted(findings, key=lambda f: not f.problem)
 
 
-def _filter_findings(state: Status, env: Mapping[str, str]) -> List[Finding]:
+def _filter_findings(state: Status, env: Mapping[str, str]) -> List[Diagnosis]:
     """Our filter configured but another wins, or another tool's filter alongside nbmerge."""
     value = state.check.get("filter")
     origin = winning_line(state.repo, state.probe, env, "filter")
@@ -266,12 +266,12 @@ def _filter_findings(state: Status, env: Mapping[str, str]) -> List[Finding]:
     tool = identify_tool(value, _other_command(state.repo, env, "filter", value)) if other else ""
     if state.effective("filter.nbmerge.process") or state.effective("filter.nbmerge.clean"):
         if value != DRIVER:
-            return [Finding(True, f"the nbmerge filter is configured but {state.probe} gets "
+            return [Diagnosis(True, f"the nbmerge filter is configured but {state.probe} gets "
                                   f"filter={value}" + (f" ({tool})" if tool else "")
                                   + (f" from {_whose(origin)}" if origin else "")
                                   + "; run `nbmerge install --filter`")]
     elif other:
-        return [Finding(False, f"{state.probe}: filter={value} ({tool}) from {_whose(origin)} cleans "
+        return [Diagnosis(False, f"{state.probe}: filter={value} ({tool}) from {_whose(origin)} cleans "
                                "notebooks on add; nbmerge merges and diffs alongside it")]
     return []
 

@@ -16,14 +16,13 @@ import os
 import sys
 from collections import namedtuple
 
-from ..errors import NbmergeError, NotebookReadError
+from ..errors import EXIT_ERROR, EXIT_FOUND, EXIT_OK, NbmergeError, NotebookReadError, UsageError
 from ..merge import MergeResult, merge_notebooks
 from ..notebook import (DEFAULT_MAX_BYTES, detect_format, merge_formats, parse_notebook, read_file,
                        serialize_notebook, write_file_atomic)
 from ..policy import ConflictStyle, Labels, MergeOptions, Strategy, parse_conflict_style
 from ..textmerge import merge_text
 
-EXIT_CLEAN, EXIT_CONFLICTS, EXIT_UNREADABLE = 0, 1, 2
 STRATEGY_ENV = "NBMERGE_STRATEGY"
 
 
@@ -114,10 +113,6 @@ options:
 _VALUED = {"--strategy", "--conflict-style", "--label-ours", "--label-base", "--label-theirs"}
 
 
-class UsageError(NbmergeError):
-    """The driver's command line is not what git (or the user) should pass."""
-
-
 def parse_driver_args(argv: "list[str]") -> dict:
     """git's fixed argv plus a few --options; argparse alone would cost start-up time."""
     positional, options = [], {}
@@ -154,12 +149,12 @@ def run_merge_driver(argv: "list[str]") -> int:
     """git's merge-driver contract; returns the exit code, never raises for bad input."""
     if {"-h", "--help"} & set(argv):
         print(DRIVER_USAGE, end="")
-        return EXIT_CLEAN
+        return EXIT_OK
     try:
         args = parse_driver_args(argv)
     except UsageError as exc:
         print(f"nbmerge merge-driver: {exc}\n{DRIVER_USAGE.splitlines()[0]}", file=sys.stderr)
-        return EXIT_UNREADABLE
+        return EXIT_ERROR
     name = args["path"] or args["ours"]
     strategy_name = args.get("strategy") or os.environ.get(STRATEGY_ENV) or Strategy.MARKERS.value
     try:
@@ -186,7 +181,7 @@ def run_merge_driver(argv: "list[str]") -> int:
         base, ours, theirs = (read_file(p) for p in (args["base"], args["ours"], args["theirs"]))
     except NotebookReadError as exc:
         print(f"nbmerge: {exc}", file=sys.stderr)
-        return EXIT_UNREADABLE
+        return EXIT_ERROR
     names = (f"{name} (base)", f"{name} (ours)", f"{name} (theirs)")
     try:
         merged = merge_bytes(base, ours, theirs, options, names=names)
@@ -203,11 +198,11 @@ def run_merge_driver(argv: "list[str]") -> int:
         write_file_atomic(args["ours"], merged.data)
     except OSError as exc:
         print(f"nbmerge: {name}: cannot write the merge result: {exc.strerror}", file=sys.stderr)
-        return EXIT_UNREADABLE
+        return EXIT_ERROR
     if merged.result.conflicts:
         print(f"nbmerge: {name}: {describe_conflicts(merged.result)}", file=sys.stderr)
-        return EXIT_CONFLICTS
-    return EXIT_CLEAN
+        return EXIT_FOUND
+    return EXIT_OK
 
 
 def _fall_back(exc: NbmergeError, base, ours, theirs, options, ours_path) -> int:
@@ -215,14 +210,14 @@ def _fall_back(exc: NbmergeError, base, ours, theirs, options, ours_path) -> int
     fallback = text_fallback(base, ours, theirs, options)
     if fallback is None:
         print(f"nbmerge: {exc}; kept ours unchanged", file=sys.stderr)
-        return EXIT_UNREADABLE
+        return EXIT_ERROR
     try:
         write_file_atomic(ours_path, fallback)
     except OSError as err:
         print(f"nbmerge: {exc}; and cannot write {ours_path}: {err.strerror}", file=sys.stderr)
-        return EXIT_UNREADABLE
+        return EXIT_ERROR
     print(f"nbmerge: {exc}; wrote a plain line merge with conflict markers instead", file=sys.stderr)
-    return EXIT_UNREADABLE
+    return EXIT_ERROR
 
 
 def describe_conflicts(result: MergeResult) -> str:

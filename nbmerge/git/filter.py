@@ -3,43 +3,20 @@ long-running filter process (`filter.<driver>.process`), one process for a whole
 
   clean_bytes(data, path, options)     -> what git stores for a notebook's working-tree bytes
   serve(stdin, stdout, options)        -> speak the process protocol until git closes stdin
-  filter_config(python_exe, driver)    -> the git config `nbmerge install --filter` writes
-  FILTER_ATTRIBUTE                     -> the gitattributes line that routes notebooks here
+
+`nbmerge install --filter` writes the config and attribute that route notebooks here
+(nbmerge.git.install.filter_config, FILTER_ATTRIBUTE).
 """
 
 from __future__ import annotations
 
-from typing import BinaryIO, Dict, List, Optional
+from typing import BinaryIO, List, Optional
 
 from ..clean import CleanOptions, clean_notebook
-from ..errors import NbmergeError, NotebookReadError
+from ..errors import NotebookReadError, ProtocolError
 from ..notebook import detect_format, parse_notebook, serialize_notebook
 
-DRIVER = "nbmerge"
-FILTER_ATTRIBUTE = f"*.ipynb filter={DRIVER}"
 MAX_PACKET_DATA = 65516  # pkt-line: 65520 bytes at most, 4 of them the length
-
-
-class ProtocolError(NbmergeError):
-    """git sent something the long-running filter protocol does not allow."""
-
-
-def filter_config(python_exe: str, driver: str = DRIVER) -> Dict[str, str]:
-    """git config keys and values that register the filter with the interpreter's full path.
-
-    `process` serves everything from one process (git 2.11+); `clean` is what older git uses.
-    `smudge = cat`: with `required`, git refuses a checkout when a required filter has no
-    smudge ("smudge filter nbmerge failed"), and notebooks need no smudging.
-    """
-    from .install import quote_interpreter  # the one quoting rule for commands git runs
-
-    command = f"{quote_interpreter(python_exe)} -m nbmerge filter"
-    return {
-        f"filter.{driver}.clean": command,
-        f"filter.{driver}.smudge": "cat",
-        f"filter.{driver}.process": f"{command} --process",
-        f"filter.{driver}.required": "true",
-    }
 
 
 def clean_bytes(data: bytes, path: str = "<stdin>", options: CleanOptions = CleanOptions()) -> bytes:

@@ -23,13 +23,15 @@ from enum import Enum
 from pathlib import Path
 from typing import Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
-from ..errors import NbmergeError
+from ..errors import (AttributeConflictError, BareRepositoryError, NbmergeError, NotARepositoryError,
+                      WriteError)
 
 DRIVER = "nbmerge"  # the name in merge.<name>, diff.<name>, filter.<name> and the attributes
-OUR_SECTIONS = ("merge.nbmerge", "diff.nbmerge", "filter.nbmerge")
-OUR_KEYS = ("merge.nbmerge.name", "merge.nbmerge.driver", "diff.nbmerge.textconv",
-            "diff.nbmerge.command", "filter.nbmerge.clean", "filter.nbmerge.smudge",
-            "filter.nbmerge.process", "filter.nbmerge.required")
+OUR_SECTIONS = (f"merge.{DRIVER}", f"diff.{DRIVER}", f"filter.{DRIVER}")
+FILTER_KEYS = tuple(f"filter.{DRIVER}.{key}" for key in ("clean", "smudge", "process", "required"))
+OUR_KEYS = (f"merge.{DRIVER}.name", f"merge.{DRIVER}.driver", f"diff.{DRIVER}.textconv",
+            f"diff.{DRIVER}.command") + FILTER_KEYS
+FILTER_ATTRIBUTE = f"*.ipynb filter={DRIVER}"  # routes notebooks to nbmerge.git.filter
 ATTRIBUTE_MARKER = "# nbmerge: merge and diff notebooks cell by cell (added by `nbmerge install`)"
 # on a file install created, so uninstall knows to delete the file rather than leave it empty
 CREATED_MARKER = ATTRIBUTE_MARKER[:-1] + ", which created this file)"
@@ -42,22 +44,6 @@ class Scope(str, Enum):
     REPO = "repo"
     GLOBAL = "global"
     SYSTEM = "system"
-
-
-class NotARepositoryError(NbmergeError):
-    """The directory is not inside a git work tree."""
-
-
-class BareRepositoryError(NbmergeError):
-    """The repository has no work tree, so no merge or diff runs in it."""
-
-
-class WriteError(NbmergeError):
-    """A config or attributes file could not be written; nothing was changed."""
-
-
-class AttributeConflictError(NbmergeError):
-    """An attributes file already gives notebooks another tool's merge driver or filter."""
 
 
 @dataclass(frozen=True)
@@ -204,16 +190,20 @@ def desired_config(python_exe: str, *, version: Tuple[int, ...], rich_diff: bool
     return settings
 
 
-def default_filter_config(python_exe: str) -> Dict[str, str]:
-    """The clean filter's keys, as nbmerge.filter defines them."""
-    from .filter import filter_config
+def filter_config(python_exe: str) -> Dict[str, str]:
+    """The clean filter's keys (nbmerge.git.filter), run by the interpreter's full path.
 
-    return dict(filter_config(python_exe))
+    `process` serves everything from one process (git 2.11+); `clean` is what older git uses.
+    `smudge = cat`: with `required`, git refuses a checkout when a required filter has no
+    smudge ("smudge filter nbmerge failed"), and notebooks need no smudging.
+    """
+    command = f"{quote_interpreter(python_exe)} -m nbmerge filter"
+    return dict(zip(FILTER_KEYS, (command, "cat", f"{command} --process", "true")))
 
 
 def attribute_line(with_filter: bool = False) -> str:
     """The one attribute line install writes."""
-    return "*.ipynb merge=nbmerge diff=nbmerge" + (" filter=nbmerge" if with_filter else "")
+    return f"*.ipynb merge={DRIVER} diff={DRIVER}" + (f" filter={DRIVER}" if with_filter else "")
 
 
 # ---------------------------------------------------------------- config files

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 
-from ..errors import NbmergeError
+from ..errors import EXIT_ERROR, EXIT_OK, NbmergeError
 from ..notebook import read_file
 from ..textview import CELL_MARK, render_notebook_text
 
@@ -29,13 +29,13 @@ def run_textconv(argv: List[str]) -> int:
     args = [a for a in argv if a not in ("--index", "--no-index")]
     if len(args) != 1 or (args[0].startswith("-") and args[0] != "-"):
         sys.stderr.write(USAGE + "\n")
-        return 2
+        return EXIT_ERROR
     path = args[0]
     try:
         data = sys.stdin.buffer.read() if path == "-" else read_file(path)
     except NbmergeError as exc:
         sys.stderr.write(f"nbmerge textconv: {exc}\n")
-        return 1
+        return EXIT_ERROR
     try:
         text = render_notebook_text(data, path, index=index)
     except NbmergeError as exc:
@@ -46,4 +46,4 @@ def run_textconv(argv: List[str]) -> int:
     out = sys.stdout.buffer
     out.write(text.encode("utf-8", "surrogateescape"))
     out.flush()
-    return 0
+    return EXIT_OK

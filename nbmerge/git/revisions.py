@@ -1,0 +1,157 @@
+"""A notebook's versions as git holds them: in revisions, the index and the work tree (pygit2).
+
+  Side(label, data, name)        -> one version: a label for people, its bytes (None: absent)
+  load(side)                     -> its parsed notebook; an absent side is an empty notebook
+  in_repo()                      -> whether the current directory is inside a git repository
+  revision_pairs(revs, paths)    -> [(old Side, new Side)] of each notebook that differs, as
+                                    `git diff [REV [REV]] [-- PATH...]` would pick them
+
+pygit2 is imported inside the functions that need it: `nbmerge diff A B` and git's external
+diff import Side from here and must start without it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import namedtuple
+
+from ..errors import PathError, UsageError
+from ..notebook import empty_notebook, parse_notebook, read_file
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing costs start-up time; annotations are never evaluated
+    from typing import Callable, List, Tuple
+
+
+class Side(namedtuple("Side", "label data name", defaults=("",))):
+    """One version of a notebook: a label for people, and its bytes (None: it does not exist).
+
+    name: the notebook's path, for --stat; the label when empty.
+    """
+
+    __slots__ = ()
+
+
+def load(side: Side) -> dict:
+    """The parsed notebook of one side; a side that does not exist is an empty notebook."""
+    if side.data is None:
+        return empty_notebook()
+    return parse_notebook(side.data, side.label)
+
+
+
+def in_repo() -> bool:
+    import pygit2
+
+    return pygit2.discover_repository(os.getcwd()) is not None
+
+
+def revision_pairs(revs: List[str], paths: List[str]) -> List[Tuple[Side, Side]]:
+    """Sides for each notebook that differs, as `git diff [REV [REV]] [-- PATH...]` would pick."""
+    import pygit2
+
+    found = pygit2.discover_repository(os.getcwd())
+    if found is None:
+        raise UsageError("not in a git repository (give two files to compare them)")
+    repo = pygit2.Repository(found)
+    if repo.workdir is None and len(revs) < 2:
+        raise UsageError("bare repository: give two revisions")
+    workdir = os.path.realpath(repo.workdir) if repo.workdir else ""
+    wanted = [_repo_path(p, workdir) for p in paths]
+    trees = [_tree(repo, rev) for rev in revs]
+    if len(trees) == 2:
+        delta_source = repo.diff(trees[0], trees[1])
+    elif len(trees) == 1:
+        delta_source = trees[0].diff_to_workdir()
+    else:
+        delta_source = repo.diff()  # index against working tree, as plain `git diff`
+    # A renamed notebook is one diff from its old path to its new one, as git shows it
+    # (diff.renames, on by default since git 2.9).
+    delta_source.find_similar(pygit2.enums.DiffFind.FIND_RENAMES)
+    for path, rel in zip(paths, wanted):
+        if not _exists_anywhere(repo, trees, rel, workdir):
+            raise PathError(path, f"no such path in {' or '.join(revs) or 'the index'} or the working tree")
+    old_read = _tree_reader(repo, trees[0], revs[0]) if trees else _index_reader(repo)
+    new_read = _tree_reader(repo, trees[1], revs[1]) if len(trees) == 2 else _workdir_reader(workdir)
+    return [(old_read(old), new_read(new)) for old, new in _notebook_deltas(delta_source.deltas, wanted)]
+
+
+def _notebook_deltas(deltas, wanted: List[str]) -> List[Tuple[str, str]]:
+    """(old path, new path) of each notebook that differs, in path order.
+
+    A rename keeps both paths when both are notebooks; a notebook renamed to another
+    kind of file (or from one) is shown as removed (or added).
+    """
+    pairs = set()
+    for delta in deltas:
+        old, new = delta.old_file.path, delta.new_file.path
+        notebooks = [p for p in (old, new) if p.endswith(".ipynb") and _selected(p, wanted)]
+        if old != new and len(notebooks) == 2:
+            pairs.add((old, new))
+        else:
+            pairs.update((p, p) for p in notebooks)
+    return sorted(pairs, key=lambda pair: (pair[1], pair[0]))
+
+
+def _repo_path(path: str, workdir: str) -> str:
+    rel = os.path.relpath(os.path.realpath(path), workdir) if workdir else path
+    if rel.startswith(".."):
+        raise PathError(path, "outside the repository")
+    return "" if rel == "." else rel.replace(os.sep, "/")
+
+
+def _selected(path: str, wanted: List[str]) -> bool:
+    return not wanted or any(w == "" or path == w or path.startswith(w.rstrip("/") + "/") for w in wanted)
+
+
+def _tree(repo, rev: str):
+    import pygit2
+
+    try:
+        obj = repo.revparse_single(rev)
+    except (KeyError, ValueError, pygit2.GitError):
+        raise PathError(rev, "unknown revision") from None
+    try:
+        return obj.peel(pygit2.Tree)
+    except (pygit2.GitError, ValueError, TypeError):
+        raise PathError(rev, "not a commit or tree") from None
+
+
+def _exists_anywhere(repo, trees, rel: str, workdir: str) -> bool:
+    if rel == "" or (workdir and os.path.exists(os.path.join(workdir, rel))):
+        return True
+    for tree in trees:
+        try:
+            tree[rel]
+            return True
+        except KeyError:
+            pass
+    return any(entry.path == rel or entry.path.startswith(rel.rstrip("/") + "/") for entry in repo.index)
+
+
+def _tree_reader(repo, tree, rev: str) -> Callable[[str], Side]:
+    def read(path: str) -> Side:
+        try:
+            return Side(f"{rev}:{path}", repo[tree[path].id].data, path)
+        except KeyError:
+            return Side(f"{rev}:{path}", None, path)
+
+    return read
+
+
+def _index_reader(repo) -> Callable[[str], Side]:
+    def read(path: str) -> Side:
+        try:
+            return Side(f":{path}", repo[repo.index[path].id].data, path)
+        except KeyError:
+            return Side(f":{path}", None, path)
+
+    return read
+
+
+def _workdir_reader(workdir: str) -> Callable[[str], Side]:
+    def read(path: str) -> Side:
+        full = os.path.join(workdir, path)
+        return Side(path, read_file(full) if os.path.exists(full) else None, path)
+
+    return read
