@@ -1,0 +1,148 @@
+"""The house rules, as tests: which room may import which, and what the per-file paths load.
+
+- the core (nbmerge/*.py) never imports nbmerge.git or nbmerge.cli; nbmerge.git never
+  imports nbmerge.cli (read off every import statement, function-level ones included);
+- the commands git runs once per file, and `nbmerge diff A B`, start without the heavy
+  modules: checked by running them for real under `python -S` and reading sys.modules.
+"""
+
+import ast
+import json
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT
+
+PACKAGE = ROOT / "nbmerge"
+EXAMPLES = PACKAGE / "examples"
+
+# Modules a per-file command must not load: each costs start-up time on every file git
+# hands us. When an HTML renderer lands, add its libraries here (e.g. "jinja2", "markdown").
+HEAVY = ("typing", "dataclasses", "click", "nbformat", "pygit2", "argparse", "jsonschema",
+         "fastjsonschema", "deepdiff")
+
+# The per-file entries, as `nbmerge` arguments ({a}/{b}/{c}: three notebooks, {out}: a copy
+# of {b} the driver may overwrite). When `conflicts` / `resolve` exist, add their fast
+# invocations here.
+FAST_COMMANDS = {
+    "merge-driver": ["merge-driver", "{a}", "{out}", "{c}", "7", "nb.ipynb"],
+    "textconv": ["textconv", "{b}"],
+    "diff": ["diff", "--color=never", "{a}", "{b}"],
+    "diff --stat": ["diff", "--stat", "{a}", "{b}"],
+    "diff-driver": ["diff-driver", "nb.ipynb", "{a}", "0" * 40, "100644", "{b}", "1" * 40, "100644"],
+}
+
+
+def _module_name(path):
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def _imports(path):
+    """Absolute names of every module path imports, wherever the import statement sits."""
+    name = _module_name(path)
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")
+                base = base[:len(base) - node.level + 1]
+                module = ".".join(base + ([node.module] if node.module else []))
+            else:
+                module = node.module
+            found.add(module)
+            found.update(f"{module}.{alias.name}" for alias in node.names)  # `from . import cli`
+    return found
+
+
+def _room(module):
+    parts = module.split(".")
+    if parts[0] != "nbmerge":
+        return None
+    if len(parts) > 1 and parts[1] in ("git", "cli"):
+        return parts[1]
+    return "core"
+
+
+ALLOWED = {"core": {"core"}, "git": {"core", "git"}, "cli": {"core", "git", "cli"}}
+
+
+@pytest.mark.parametrize("path", sorted(PACKAGE.rglob("*.py")), ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_rooms_import_only_inward(path):
+    room = _room(_module_name(path))
+    if path.name == "__main__.py":
+        room = "cli"  # `python -m nbmerge` is the entry point: it may start the CLI
+    wrong = sorted(m for m in _imports(path)
+                   if _room(m) not in (None, *ALLOWED[room]) and m not in ("nbmerge.__version__",))
+    assert not wrong, f"{path.relative_to(ROOT)} ({room}) imports {wrong}"
+
+
+def test_import_walk_sees_a_violation(tmp_path):
+    """The walk must catch a core module reaching into git/, even from inside a function."""
+    fake = PACKAGE / "_house_probe.py"
+    fake.write_text("def f():\n    from .git.driver import merge_bytes\n")
+    try:
+        assert "nbmerge.git.driver" in _imports(fake)
+        assert _room("nbmerge.git.driver") not in ALLOWED[_room(_module_name(fake))]
+    finally:
+        fake.unlink()
+
+
+def test_room_packages_are_empty_but_cli():
+    assert (PACKAGE / "git" / "__init__.py").read_text().strip() == ""
+    tree = ast.parse((PACKAGE / "__init__.py").read_text())
+    assert not [n for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom))]
+
+
+PROBE = """
+import json, sys
+sys.path.insert(0, {root!r})
+{pre}
+from nbmerge.cli import main
+try:
+    main({argv!r})
+except SystemExit as exc:
+    code = exc.code
+sys.stdout.flush()
+sys.stderr.write("\\nLOADED " + json.dumps(sorted(m for m in {heavy!r} if m in sys.modules)) + "\\n")
+"""
+
+
+@pytest.mark.parametrize("name", sorted(FAST_COMMANDS))
+def test_per_file_commands_start_without_heavy_modules(name, tmp_path):
+    """Run the command for real under `python -S` (no site: no editable-install finder)."""
+    files = {key: tmp_path / f"{key}.ipynb" for key in ("a", "b", "c", "out")}
+    for key, side in zip("abc", ("base", "ours", "theirs")):
+        shutil.copy(EXAMPLES / f"{side}.ipynb", files[key])
+    shutil.copy(EXAMPLES / "ours.ipynb", files["out"])
+    argv = [arg.format(**{k: str(v) for k, v in files.items()}) for arg in FAST_COMMANDS[name]]
+    probe = PROBE.format(root=str(ROOT), argv=argv, heavy=HEAVY, pre="")
+    result = subprocess.run([sys.executable, "-S", "-c", probe], capture_output=True, text=True,
+                            cwd=tmp_path)
+    assert "Traceback" not in result.stderr, result.stderr
+    loaded = json.loads(result.stderr.rpartition("LOADED ")[2])
+    assert loaded == [], f"nbmerge {' '.join(FAST_COMMANDS[name])} loads {loaded}"
+    assert result.stdout or name == "merge-driver"  # it did its work, not just exit early
+
+
+def test_start_up_probe_sees_a_heavy_import(tmp_path):
+    """The probe must notice a heavy module: nbmerge.check (not on a per-file path) loads typing.
+
+    Third-party heavy modules cannot even be imported under -S (no site-packages): a
+    per-file path that reached for one would fail the Traceback assertion above.
+    """
+    notebook = tmp_path / "a.ipynb"
+    shutil.copy(EXAMPLES / "base.ipynb", notebook)
+    probe = PROBE.format(root=str(ROOT), argv=["textconv", str(notebook)], heavy=HEAVY,
+                         pre="import nbmerge.check")
+    result = subprocess.run([sys.executable, "-S", "-c", probe], capture_output=True, text=True,
+                            cwd=tmp_path)
+    assert "typing" in json.loads(result.stderr.rpartition("LOADED ")[2])
