@@ -146,6 +146,11 @@ def fix_text(data: bytes, path: str, fields: Optional[Dict[str, Any]] = None) ->
     except ValueError as exc:
         raise FixError(path, str(exc)) from None
     if sides.conflicts == 0:
+        try:
+            parse_notebook(data, path)
+        except NotebookReadError as exc:
+            # "nothing to fix" would let `fix x && git add x` stage a broken file
+            raise FixError(path, f"no git conflict markers, and not a notebook: {exc.problem}") from None
         raise NothingToFix(path, "no git conflict markers found")
     ours = _parse_side(sides.ours, path, "ours")
     theirs = _parse_side(sides.theirs, path, "theirs")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import pytest
 
@@ -149,15 +151,18 @@ def test_no_markers_is_nothing_to_fix(tmp_path):
 @pytest.mark.parametrize("content, problem", [
     ("{\n<<<<<<< HEAD\n\"a\": 1\n=======\n", "never closed"),
     ("{\"cells\": [\n<<<<<<< HEAD\n1,\n=======\n2,\n>>>>>>> b\n", "ours side is not a notebook"),
-    ("not json at all\n", "nothing"),
+    # no markers and not a notebook: "nothing to fix" (exit 0) would let `fix x && git add x`
+    # stage a broken file
+    ("not json at all\n", "not a notebook: invalid JSON"),
+    ("", "not a notebook: file is empty"),
+    ("{\n \"cells\": [\n", "not a notebook: invalid JSON"),
+    ("null\n", "not a notebook: top-level JSON is NoneType"),
+    ("{}\n", "not a notebook: no \"cells\""),
 ])
 def test_unfixable_is_one_line_naming_the_file(tmp_path, content, problem, nbmerge_in):
     target = tmp_path / "bad.ipynb"
     target.write_text(content)
     result = nbmerge_in(fix_command, target, cwd=tmp_path)
-    if problem == "nothing":
-        assert result.returncode == 0
-        return
     assert result.returncode == 2
     assert result.stderr.strip().count("\n") == 0 and str(target) in result.stderr
     assert problem in result.stderr
@@ -181,3 +186,15 @@ def test_repair_commas_only_touches_structure():
     assert json.loads(repair_commas(broken)) == {"a": ["x, y", "z"], "b": {"c": 1}, "d": True}
     fine = '{\n "a": [\n  "x"\n ]\n}\n'
     assert repair_commas(fine) == fine
+
+
+@pytest.mark.parametrize("content", ["", "{\n \"cells\": [\n", "null\n", "{}\n"])
+def test_fix_then_git_add_never_stages_a_broken_file(git_repo, content):
+    """The recipe `nbmerge fix x && git add x`: fix exits 2, so git add never runs."""
+    (git_repo / "x.ipynb").write_text(content)
+    shell = subprocess.run(f'"{sys.executable}" -m nbmerge fix x.ipynb && git add x.ipynb',
+                           shell=True, cwd=git_repo, capture_output=True, text=True)
+    assert shell.returncode == 2
+    assert shell.stderr.count("\n") == 1 and "x.ipynb" in shell.stderr and "Traceback" not in shell.stderr
+    assert run_git(git_repo, "ls-files", "--", "x.ipynb").stdout == ""
+    assert (git_repo / "x.ipynb").read_text() == content
