@@ -211,7 +211,13 @@ def read_file(path: str) -> bytes:
 
 
 def write_file_atomic(path: str, data: bytes) -> None:
-    """Replace path with data in one step: never a half-written notebook."""
+    """Replace path with data in one step: never a half-written notebook.
+
+    A symlink is written through, as editors do: its target is replaced and the link stays
+    a link (replacing the link itself would show in git as a typechange).
+    """
+    if os.path.islink(path):
+        path = os.path.realpath(path)
     directory = os.path.dirname(os.path.abspath(path))
     try:
         mode = os.stat(path).st_mode & 0o777
