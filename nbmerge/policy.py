@@ -18,10 +18,11 @@ VOLATILE_NOTEBOOK_METADATA = frozenset({
 })
 
 # Cell-level metadata that records timing, view state or widget output, not content.
+# Not `deletable` / `editable`: JupyterLab's cell locks are the author's intent.
 VOLATILE_CELL_METADATA = frozenset({
     "ExecuteTime", "execution", "collapsed", "scrolled", "jupyter", "papermill", "colab",
     "outputId", "executionInfo", "pycharm", "vscode", "heading_collapsed", "hidden",
-    "autoscroll", "deletable", "editable", "trusted",
+    "autoscroll", "trusted",
 })
 
 
