@@ -3,7 +3,14 @@ ours, base and theirs texts, parse each, and merge them cell by cell with the en
 
   split_conflicts(text)              -> Sides: the three texts, labels, marker size, style
   repair_commas(text)                -> the text with commas a line merge lost or doubled put right
-  fix_text(data, path, fields=None)  -> Fixed: the merged notebook, its conflicts, its layout
+  fix_text(data, path, fields=None, stages=None)
+                                     -> Fixed: the merged notebook, its conflicts, its layout
+  Stages(base, ours, theirs)         -> the three versions git's index holds for a conflicted file
+
+With the index's stages (read by the git room), fix merges exactly what the merge driver would
+have merged, and the markers only give the labels and style; without them, the versions are
+taken back out of the markers, which loses what a line merge cannot express (the base in
+merge style, a zdiff3 base).
 """
 
 from __future__ import annotations
@@ -13,10 +20,21 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional
 
 from .errors import FixError, NotebookReadError, NothingToFix
-from .notebook import FileFormat, Notebook, detect_format, empty_notebook, parse_notebook
+from .notebook import (FileFormat, Notebook, detect_format, empty_notebook, merge_formats,
+                       parse_notebook)
 from .policy import ConflictStyle, Labels, MergeOptions
 
 _OPEN = re.compile(r"(<{7,})(?: (.*))?$")
+
+
+@dataclass(frozen=True)
+class Stages:
+    """A conflicted file's versions in git's index: base (stage 1; None when both sides added
+    the file), ours (stage 2) and theirs (stage 3), as bytes."""
+
+    base: Optional[bytes]
+    ours: bytes
+    theirs: bytes
 
 
 @dataclass
@@ -41,6 +59,7 @@ class Fixed:
     hunks: int
     base_used: bool
     notes: List[str] = field(default_factory=list)
+    from_stages: bool = False
 
 
 def split_conflicts(text: str) -> Sides:
@@ -129,11 +148,13 @@ def _parse_side(text: str, path: str, side: str) -> Notebook:
                                  f"taken out: {first.problem}") from None
 
 
-def fix_text(data: bytes, path: str, fields: Optional[Dict[str, Any]] = None) -> Fixed:
+def fix_text(data: bytes, path: str, fields: Optional[Dict[str, Any]] = None,
+             stages: Optional[Stages] = None) -> Fixed:
     """Rebuild a notebook from text with git's conflict markers, merged by the engine.
 
     fields: extra MergeOptions fields (from the config); labels, style and marker size are
-    taken from the markers themselves.
+    taken from the markers themselves. stages: the index's versions of the file; used when
+    the file is still what git's line merge made of them (nothing edited by hand since).
     """
     from .merge import merge_notebooks  # the engine; loaded only when there is work for it
 
@@ -152,9 +173,17 @@ def fix_text(data: bytes, path: str, fields: Optional[Dict[str, Any]] = None) ->
             # "nothing to fix" would let `fix x && git add x` stage a broken file
             raise FixError(path, f"no git conflict markers, and not a notebook: {exc.problem}") from None
         raise NothingToFix(path, "no git conflict markers found")
+    style = ConflictStyle.DIFF3 if sides.base is not None else ConflictStyle.MERGE
+    options = MergeOptions(**{**(fields or {}), "labels": sides.labels, "conflict_style": style,
+                              "marker_size": sides.marker_size})
+    notes: List[str] = []
+    if stages is not None:
+        if _same_text(sides.ours, stages.ours) and _same_text(sides.theirs, stages.theirs):
+            return _fix_from_stages(stages, sides, path, options)
+        notes.append("the file differs from git's stages (edited since the merge?): "
+                     "rebuilt from its markers, keeping those edits")
     ours = _parse_side(sides.ours, path, "ours")
     theirs = _parse_side(sides.theirs, path, "theirs")
-    notes: List[str] = []
     base = empty_notebook()
     if sides.base is not None:
         try:
@@ -163,10 +192,33 @@ def fix_text(data: bytes, path: str, fields: Optional[Dict[str, Any]] = None) ->
             # zdiff3 moves lines both sides share out of the conflict, so the text outside the
             # markers can hold lines the base never had; then only an empty base is honest.
             notes.append(f"merged without a base: {exc.problem}")
-    style = ConflictStyle.DIFF3 if sides.base is not None else ConflictStyle.MERGE
-    options = MergeOptions(**{**(fields or {}), "labels": sides.labels, "conflict_style": style,
-                              "marker_size": sides.marker_size})
     result = merge_notebooks(base, ours, theirs, options)
     return Fixed(notebook=result.notebook, conflicts=list(result.conflicts),
                  format=detect_format(sides.ours.encode("utf-8"), ours), hunks=sides.conflicts,
                  base_used=sides.base is not None and not notes, notes=notes)
+
+
+def _same_text(side: str, stage: bytes) -> bool:
+    """Whether one side taken out of the markers is the staged version (line endings aside:
+    the work tree may hold CRLF where the index holds LF)."""
+    try:
+        staged = stage.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return False
+    return side.replace("\r\n", "\n") == staged.replace("\r\n", "\n")
+
+
+def _fix_from_stages(stages: Stages, sides: Sides, path: str, options: MergeOptions) -> Fixed:
+    """The merge the driver would have made of the index's versions, with the markers' labels."""
+    from .merge import merge_notebooks
+
+    base_nb = parse_notebook(stages.base or b"", path + " (stage 1, base)", allow_empty=True)
+    ours_nb = parse_notebook(stages.ours, path + " (stage 2, ours)")
+    theirs_nb = parse_notebook(stages.theirs, path + " (stage 3, theirs)")
+    result = merge_notebooks(base_nb, ours_nb, theirs_nb, options)
+    layout = detect_format(sides.ours.encode("utf-8"), ours_nb)  # the work tree's line endings
+    if stages.base and stages.base.strip():  # as the driver: layout merged like content
+        layout = merge_formats(detect_format(stages.base)._replace(sort_keys=layout.sort_keys), layout,
+                               detect_format(stages.theirs)._replace(sort_keys=layout.sort_keys))
+    return Fixed(notebook=result.notebook, conflicts=list(result.conflicts), format=layout,
+                 hunks=sides.conflicts, base_used=stages.base is not None, from_stages=True)

@@ -198,3 +198,71 @@ def test_fix_then_git_add_never_stages_a_broken_file(git_repo, content):
     assert shell.stderr.count("\n") == 1 and "x.ipynb" in shell.stderr and "Traceback" not in shell.stderr
     assert run_git(git_repo, "ls-files", "--", "x.ipynb").stdout == ""
     assert (git_repo / "x.ipynb").read_text() == content
+
+
+TITLE = cell("title", ["# Analysis"], "markdown")
+
+
+def stopped_merge(repo, ours, theirs, style="merge"):
+    """base = BASE + c2 on main; ours and theirs committed on main and `other`; git's text merge
+    (no driver) stops with markers in a.ipynb."""
+    notebook = repo / "a.ipynb"
+    write_nb(notebook, BASE + [cell("c2", ["z = 3"])])
+    run_git(repo, "add", ".")
+    run_git(repo, "commit", "-qm", "base")
+    run_git(repo, "checkout", "-qb", "other")
+    write_nb(notebook, theirs)
+    run_git(repo, "commit", "-qam", "theirs")
+    run_git(repo, "checkout", "-q", "main")
+    write_nb(notebook, ours)
+    run_git(repo, "commit", "-qam", "ours")
+    merge = run_git(repo, "-c", f"merge.conflictStyle={style}", "merge", "other", check=False)
+    assert merge.returncode == 1 and "<<<<<<< HEAD" in notebook.read_text(), merge.stdout
+    return notebook
+
+
+def driver_result(repo, tmp_path):
+    """What the merge driver makes of the index's three versions, with git's own labels."""
+    for stage in (1, 2, 3):
+        (tmp_path / f"stage{stage}").write_bytes(
+            subprocess.run(["git", "show", f":{stage}:a.ipynb"], cwd=repo, capture_output=True,
+                           check=True).stdout)
+    run_nbmerge("merge-driver", "--label-ours", "HEAD", "--label-theirs", "other",
+                tmp_path / "stage1", tmp_path / "stage2", tmp_path / "stage3", "7", "a.ipynb", cwd=repo)
+    return (tmp_path / "stage2").read_bytes()
+
+
+C2 = cell("c2", ["z = 3"])
+RESULTS = cell("oo", ["# Results"], "markdown")
+PLOT = cell("tt", ["plt.plot(data)"])
+RERUN = {**C2, "execution_count": 4, "outputs": [{"name": "stdout", "output_type": "stream", "text": ["3\n"]}]}
+
+
+@pytest.mark.parametrize("style", STYLES)
+@pytest.mark.parametrize("case, ours, theirs, expected", [
+    # the issue's recipe: both add the same title; git conflicts where both append a cell
+    ("same-title", [TITLE, *BASE, C2, RESULTS], [TITLE, *BASE, C2, PLOT],
+     ["title", "c0", "c1", "c2", "oo", "tt"]),
+    # ours deleted c2, which theirs only re-ran: the deletion wins. Without the base (merge
+    # style) the markers alone would bring c2 back as if theirs had added it
+    ("deleted-on-one-side", [*BASE, RESULTS], [*BASE, RERUN, PLOT], ["c0", "c1", "oo", "tt"]),
+])
+def test_fix_in_a_stopped_merge_matches_the_driver(git_repo, tmp_path, style, case, ours, theirs, expected):
+    notebook = stopped_merge(git_repo, ours, theirs, style)
+    result = run_nbmerge("fix", "a.ipynb", cwd=git_repo)
+    assert result.returncode == 0, result.stderr
+    assert "no conflicts left" in result.stderr
+    assert [c["id"] for c in assert_valid_notebook(notebook)["cells"]] == expected
+    assert notebook.read_bytes() == driver_result(git_repo, tmp_path)
+
+
+def test_fix_keeps_an_edit_made_after_the_merge_stopped(git_repo):
+    """The file no longer matches the index: the markers are the truth, and the edit stays."""
+    notebook = stopped_merge(git_repo, [*BASE, C2, RESULTS], [*BASE, C2, PLOT])
+    notebook.write_text(notebook.read_text().replace('"y = 2"', '"y = 20"'))
+    result = run_nbmerge("fix", "a.ipynb", cwd=git_repo)
+    assert result.returncode == 0, result.stderr
+    assert "edited since the merge" in result.stderr
+    cells = assert_valid_notebook(notebook)["cells"]
+    assert [c["id"] for c in cells] == ["c0", "c1", "c2", "oo", "tt"]
+    assert cells[1]["source"] == ["y = 20"]

@@ -1,6 +1,7 @@
 """`nbmerge fix`: rebuild a notebook git's text merge filled with conflict markers.
 
-Exit codes: 0 no conflicts left, 1 conflicts left inside cells, 2 the file cannot be rebuilt.
+Exit codes: 0 no conflicts left, 1 conflicts left inside cells, 2 the file cannot be rebuilt
+or is not a notebook.
 """
 
 from __future__ import annotations
@@ -21,14 +22,18 @@ from .group import command
 def fix_command(notebook, output):
     """Rebuild a notebook that git's text merge filled with <<<<<<< markers.
 
-    The marked-up JSON is split into ours, base and theirs, and merged cell by cell:
-    what can be resolved is, the rest becomes conflicts inside the cells concerned.
-    Exit 0 when no conflicts remain, 1 when some do, 2 when the file cannot be rebuilt.
+    In a merge git stopped, the index's three versions of the file are merged, as the
+    merge driver would have; otherwise (or when the file was edited since) the marked-up
+    JSON is split into ours, base and theirs. What can be resolved is, the rest becomes
+    conflicts inside the cells concerned.
+    Exit 0 when no conflicts remain, 1 when some do, 2 when the file cannot be rebuilt
+    or is not a notebook.
 
     Example: nbmerge fix analysis.ipynb && git add analysis.ipynb
     """
     from ..config import merge_option_fields
     from ..fix import fix_text
+    from ..git.stages import conflict_stages
     from ..notebook import serialize_notebook, write_file_atomic
 
     fields = merge_option_fields(run_settings())
@@ -38,7 +43,7 @@ def fix_command(notebook, output):
     except OSError as exc:
         raise PathError(notebook, exc.strerror or str(exc)) from None
     try:
-        fixed = fix_text(data, notebook, fields)
+        fixed = fix_text(data, notebook, fields, conflict_stages(notebook))
     except NothingToFix as exc:
         click.echo(f"{exc}; nothing to fix", err=True)
         return
