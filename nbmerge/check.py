@@ -19,6 +19,7 @@ from typing import IO, Callable, Iterable, Iterator, List, Optional, Sequence, T
 
 from .clean import CleanOptions, Finding, Rule, clean_notebook
 from .errors import NotebookReadError, UnreadableFile
+from .markers import find_hunks
 from .notebook import cell_id, parse_notebook, source_text
 
 # Below this many files a process pool costs more to start than it saves.
@@ -119,18 +120,7 @@ def conflict_blocks(text: str) -> List[int]:
     """Lines (from 1) where a `<<<<<<<` … `=======` … `>>>>>>>` block starts in text."""
     if "<<<<<<<" not in text:
         return []
-    starts, open_at, size, seen_separator = [], None, 0, False
-    for number, line in enumerate(text.splitlines(), 1):
-        if open_at is None:
-            match = re.match(r"(<{7,})(?: |$)", line)
-            if match:
-                open_at, size, seen_separator = number, len(match.group(1)), False
-        elif line == "=" * size:
-            seen_separator = True
-        elif seen_separator and (line == ">" * size or line.startswith(">" * size + " ")):
-            starts.append(open_at)
-            open_at = None
-    return starts
+    return [hunk.start + 1 for hunk in find_hunks(text.splitlines())]
 
 
 def _conflict_findings(nb: dict) -> Iterator[Finding]:

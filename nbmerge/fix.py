@@ -20,11 +20,10 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional
 
 from .errors import FixError, NotebookReadError, NothingToFix
+from .markers import find_hunks
 from .notebook import (FileFormat, Notebook, detect_format, empty_notebook, merge_formats,
                        parse_notebook)
 from .policy import ConflictStyle, Labels, MergeOptions
-
-_OPEN = re.compile(r"(<{7,})(?: (.*))?$")
 
 
 @dataclass(frozen=True)
@@ -69,45 +68,28 @@ def split_conflicts(text: str) -> Sides:
     conflict-marker-size), merge, diff3 and zdiff3 styles; a marker of another length inside a
     conflict (a nested one) is content. Raises ValueError for an unclosed conflict.
     """
+    lines = text.splitlines(keepends=True)
+    hunks = find_hunks(lines, strict=True)
     ours: List[str] = []
     base: List[str] = []
     theirs: List[str] = []
-    labels: Dict[str, str] = {}
-    has_base = False
-    state, size, opened_at, hunks = None, 0, 0, 0
-    for number, line in enumerate(text.splitlines(keepends=True), 1):
-        bare = line.rstrip("\r\n")
-        if state is None:
-            match = _OPEN.match(bare)
-            if match:
-                state, size, opened_at, hunks = "ours", len(match.group(1)), number, hunks + 1
-                labels.setdefault("ours", match.group(2) or "")
-                continue
-            ours.append(line)
-            base.append(line)
-            theirs.append(line)
-        elif state in ("ours", "base") and bare == "=" * size:
-            state = "theirs"
-        elif state == "ours" and _is_marker(bare, "|", size):
-            state, has_base = "base", True
-            labels.setdefault("base", bare[size:].strip())
-        elif state == "theirs" and _is_marker(bare, ">", size):
-            state = None
-            labels.setdefault("theirs", bare[size:].strip())
-        else:
-            {"ours": ours, "base": base, "theirs": theirs}[state].append(line)
-    if state is not None:
-        raise ValueError(f"the conflict opened at line {opened_at} is never closed")
+    at = 0
+    for hunk in hunks:
+        shared = lines[at:hunk.start]
+        ours += shared + list(hunk.ours)
+        base += shared + list(hunk.base or ())
+        theirs += shared + list(hunk.theirs)
+        at = hunk.stop
+    for side in (ours, base, theirs):
+        side += lines[at:]
+    with_base = [hunk for hunk in hunks if hunk.base is not None]
     default = Labels()
     return Sides(
-        ours="".join(ours), theirs="".join(theirs), base="".join(base) if has_base else None,
-        labels=Labels(ours=labels.get("ours") or default.ours, base=labels.get("base") or default.base,
-                      theirs=labels.get("theirs") or default.theirs),
-        marker_size=size or 7, conflicts=hunks)
-
-
-def _is_marker(line: str, char: str, size: int) -> bool:
-    return line[:size] == char * size and (len(line) == size or line[size] == " ")
+        ours="".join(ours), theirs="".join(theirs), base="".join(base) if with_base else None,
+        labels=Labels(ours=(hunks and hunks[0].labels[0]) or default.ours,
+                      base=(with_base and with_base[0].labels[1]) or default.base,
+                      theirs=(hunks and hunks[0].labels[2]) or default.theirs),
+        marker_size=hunks[0].size if hunks else 7, conflicts=len(hunks))
 
 
 # A raw newline cannot occur inside a JSON string, so what ends a line and what starts the

@@ -1,0 +1,80 @@
+"""git's conflict markers in text: the one parser that check, fix and resolve share.
+
+  find_hunks(lines, strict=False) -> [Hunk]: each marked block, its sides, labels and size
+  Hunk                            -> start/stop line indices, ours/base/theirs lines, labels
+  DELETED_LABEL, ADDED_LABEL      -> what the merge appends to a label for delete/modify, add/add
+
+A block is `<<<<<<<` … [`|||||||` …] `=======` … `>>>>>>>`: any labels, the merge, diff3 and
+zdiff3 styles, and any marker size from git's default 7 up (git's conflict-marker-size). A
+marker of another size inside a block, or a `>>>>>>>` before the separator, is content: that
+is how a nested conflict or a setext heading (`Title` over `=======`) stays what it is.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import namedtuple
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing costs start-up time; annotations are never evaluated
+    from typing import List, Sequence
+
+MIN_SIZE = 7  # git's default conflict-marker-size; shorter runs of < are too common in text
+DELETED_LABEL = "(deleted this cell)"  # after the label of the side that deleted the cell
+ADDED_LABEL = "(added this cell)"  # after both labels when both sides added look-alike cells
+
+_OPEN = re.compile(r"(<{%d,})(?: (.*))?$" % MIN_SIZE)
+
+
+class Hunk(namedtuple("Hunk", "start stop ours base theirs labels size")):
+    """One marked block in a list of lines.
+
+    start: index of the `<<<<<<<` line; stop: one past the `>>>>>>>` line. ours, base and
+    theirs are tuples of lines as given (endings kept); base is None without a `|||||||`
+    section (merge style). labels: (ours, base, theirs), "" where a marker carries none.
+    """
+
+    __slots__ = ()
+
+
+def _is_marker(bare: str, char: str, size: int) -> bool:
+    return bare[:size] == char * size and (len(bare) == size or bare[size] == " ")
+
+
+def find_hunks(lines: Sequence[str], *, strict: bool = False) -> List[Hunk]:
+    """The marked blocks in lines, in order.
+
+    An unclosed block is content (strict=False) or a ValueError naming its line (strict=True).
+    """
+    hunks: List[Hunk] = []
+    state = None
+    start = size = 0
+    sides: dict = {}
+    labels: dict = {}
+    for number, line in enumerate(lines):
+        bare = line.rstrip("\r\n")
+        if state is None:
+            if bare[:MIN_SIZE] != "<" * MIN_SIZE:  # nearly every line: skip the regex
+                continue
+            match = _OPEN.match(bare)
+            if match:
+                state, start, size = "ours", number, len(match.group(1))
+                sides = {"ours": [], "base": None, "theirs": []}
+                labels = {"ours": match.group(2) or "", "base": "", "theirs": ""}
+        elif state in ("ours", "base") and bare == "=" * size:
+            state = "theirs"
+        elif state == "ours" and _is_marker(bare, "|", size):
+            state, sides["base"] = "base", []
+            labels["base"] = bare[size:].strip()
+        elif state == "theirs" and _is_marker(bare, ">", size):
+            labels["theirs"] = bare[size:].strip()
+            base = sides["base"]
+            hunks.append(Hunk(start, number + 1, tuple(sides["ours"]),
+                              None if base is None else tuple(base), tuple(sides["theirs"]),
+                              (labels["ours"], labels["base"], labels["theirs"]), size))
+            state = None
+        else:
+            sides[state].append(line)
+    if state is not None and strict:
+        raise ValueError(f"the conflict opened at line {start + 1} is never closed")
+    return hunks
