@@ -158,6 +158,8 @@ def render_regions(regions: Sequence[Region], *, style: ConflictStyle = Conflict
             lines.extend(region.ours)
         elif region.tag == "theirs":
             lines.extend(region.theirs)
+        elif settle is not None and settle(region) is not None:  # not a conflict: no strategy
+            lines.extend(settle(region))
         elif strategy is Strategy.OURS:
             lines.extend(region.ours)
         elif strategy is Strategy.THEIRS:
@@ -165,8 +167,6 @@ def render_regions(regions: Sequence[Region], *, style: ConflictStyle = Conflict
         elif strategy is Strategy.UNION:
             lines.extend(region.ours)
             lines.extend(region.theirs)
-        elif settle is not None and settle(region) is not None:
-            lines.extend(settle(region))
         else:
             conflicts += 1
             lines.extend(conflict_block(region.base, region.ours, region.theirs, style=style,
