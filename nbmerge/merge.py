@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import re
 from collections import namedtuple
-from enum import Enum
 
 from .align import SIMILAR_IN_PLACE, cell_key, match_cells, similarity
+from .conflicts import ConflictKind
+from .markers import ADDED_LABEL, DELETED_LABEL
 from .metamerge import MISSING, merge_dicts, merge_value, record_conflicts
 from .notebook import cell_id, source_text, split_source
 from .order import merge_cell_order
@@ -27,16 +28,6 @@ if TYPE_CHECKING:  # typing costs start-up time; annotations are never evaluated
     Token = Tuple[str, int]
 
 CELL_ID = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
-
-
-class ConflictKind(str, Enum):
-    """What kind of disagreement was left for a person to resolve."""
-
-    SOURCE = "source"  # the same lines changed differently: markers in the cell
-    DELETE_MODIFY = "delete/modify"  # one side deleted a cell the other changed
-    ADD_ADD = "add/add"  # both sides added similar cells at the same place
-    CELL_TYPE = "cell_type"  # both changed a cell's type differently: ours kept
-    METADATA = "metadata"  # a non-volatile key changed differently: ours kept, recorded
 
 
 class Conflict(namedtuple("Conflict", "kind field cell_index cell_id hunks", defaults=(None, None, 1))):
@@ -163,13 +154,15 @@ def deleted_cell_conflict(base: dict, kept: dict, *, deleted_by: str,
     labels = options.labels
     kept_lines, base_lines = split_lines(source_text(kept)), split_lines(source_text(base))
     if deleted_by == "ours":
-        labels = Labels(ours=f"{labels.ours} (deleted this cell)", base=labels.base, theirs=labels.theirs)
+        labels = labels._replace(ours=f"{labels.ours} {DELETED_LABEL}")
         ours_lines, theirs_lines = [], kept_lines
     else:
-        labels = Labels(ours=labels.ours, base=labels.base, theirs=f"{labels.theirs} (deleted this cell)")
+        labels = labels._replace(theirs=f"{labels.theirs} {DELETED_LABEL}")
         ours_lines, theirs_lines = kept_lines, []
     text = "".join(conflict_block(base_lines, ours_lines, theirs_lines, style=options.conflict_style,
-                                  labels=labels, marker_size=options.marker_size)).rstrip("\n")
+                                  labels=labels, marker_size=options.marker_size))
+    if not source_text(kept).endswith(("\n", "\r")):  # the kept text's own ending, for `resolve`
+        text = text[:-1]
     cell = dict(kept)
     cell["source"] = text if isinstance(kept.get("source"), str) else split_source(text)
     if cell.get("cell_type") == "code":
@@ -219,6 +212,11 @@ def merge_notebooks(base: dict, ours: dict, theirs: dict,
 
     cells: List[dict] = []
     conflicts: List[Conflict] = []
+    added_options = options
+    if b_cells:  # the labels say so, for a reader and for `nbmerge conflicts`
+        labels = options.labels
+        added_options = options._replace(labels=labels._replace(
+            ours=f"{labels.ours} {ADDED_LABEL}", theirs=f"{labels.theirs} {ADDED_LABEL}"))
     placed = set(order)
     order = _restore_kept(order, placed, b_cells, o_cells, t_cells, base_in_ours, base_in_theirs,
                           ours_seq, theirs_seq, options)
@@ -236,8 +234,9 @@ def merge_notebooks(base: dict, ours: dict, theirs: dict,
                 if cell is None:
                     continue
         elif kind == "o" and n in theirs_of_ours:
-            cell, found = merge_cell(None, o_cells[n], t_cells[theirs_of_ours[n]], options)
-            found = [(ConflictKind.ADD_ADD if k is ConflictKind.SOURCE else k, f, h) for k, f, h in found]
+            cell, found = merge_cell(None, o_cells[n], t_cells[theirs_of_ours[n]], added_options)
+            if b_cells:  # against an empty base (both added the file; `fix` without one) every cell is new
+                found = [(ConflictKind.ADD_ADD if k is ConflictKind.SOURCE else k, f, h) for k, f, h in found]
         else:
             cell = dict(o_cells[n] if kind == "o" else t_cells[n])
             if options.strip_outputs and cell.get("cell_type") == "code":

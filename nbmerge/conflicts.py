@@ -1,0 +1,203 @@
+"""What is left to resolve in a notebook after a merge: found in the file, as plain data.
+
+  find_conflicts(nb)                  -> [OpenConflict] in notebook order, each with a stable id
+  select(conflicts, wanted)           -> the conflicts named by ids or unique id prefixes
+  conflicts_document(notebooks)       -> the `nbmerge conflicts --json` document
+  describe(conflict)                  -> one line: `conflict 3f9a2c · cell 7 (id a1b2) · source · 2 hunks`
+  ConflictKind                        -> source, delete/modify, add/add, cell_type, metadata
+
+Conflicts come from two places the merge writes them: markers inside a cell's source (see
+`markers`), and the entries it records under `metadata.nbmerge.conflicts` of a cell or of
+the notebook (a metadata key, or the cell type, both sides changed differently).
+An id is a hash of what the conflict is about (its kind, field and cell id; its content where
+the cell has no id), never of its position: it stays the same across runs and after other
+conflicts are resolved. Schema of the JSON document: docs/conflicts.md.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from collections import namedtuple
+from enum import Enum
+
+from .errors import NbmergeError
+from .markers import ADDED_LABEL, DELETED_LABEL, find_hunks
+from .metamerge import CONFLICTS_KEY
+from .notebook import cell_id, source_text
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing costs start-up time; annotations are never evaluated
+    from typing import Iterable, List, Optional, Sequence, Tuple
+
+SCHEMA_VERSION = 1
+
+
+class ConflictKind(str, Enum):
+    """What kind of disagreement was left for a person to resolve."""
+
+    SOURCE = "source"  # the same lines changed differently: markers in the cell
+    DELETE_MODIFY = "delete/modify"  # one side deleted a cell the other changed
+    ADD_ADD = "add/add"  # both sides added similar cells at the same place
+    CELL_TYPE = "cell_type"  # both changed a cell's type differently: ours kept, recorded
+    METADATA = "metadata"  # a non-volatile key changed differently: ours kept, recorded
+
+
+LINE_KINDS = (ConflictKind.SOURCE, ConflictKind.DELETE_MODIFY, ConflictKind.ADD_ADD)
+
+
+class UnknownConflict(NbmergeError):
+    """A conflict id that names no conflict in the notebook (or more than one)."""
+
+
+class OpenConflict(namedtuple("OpenConflict", "id kind cell_index cell_id field hunks record")):
+    """One conflict as it stands in a notebook.
+
+    cell_index: from 0, None for the notebook's own metadata. field: "source" for marked
+    lines, else the recorded path ("cell_type", "metadata.authors"). hunks: the marked
+    blocks (markers.Hunk) of a line conflict, () otherwise. record: the recorded entry
+    ({"field", "base", "ours", "theirs"}, a side absent where it lacked the key), else None.
+    """
+
+    __slots__ = ()
+
+    @property
+    def deleted_by(self) -> Optional[str]:
+        """For delete/modify: "ours" or "theirs", the side that deleted the cell."""
+        for hunk in self.hunks:
+            for side, label in (("ours", hunk.labels[0]), ("theirs", hunk.labels[2])):
+                if label.endswith(DELETED_LABEL):
+                    return side
+        return None
+
+
+def find_conflicts(nb: dict) -> List[OpenConflict]:
+    """Every conflict left in nb: cells in order, then the notebook's metadata."""
+    found: List[OpenConflict] = []
+    for index, cell in enumerate(nb.get("cells", [])):
+        ident = cell_id(cell)
+        text = source_text(cell)
+        if "<<<<<<<" in text:
+            hunks = find_hunks(text.splitlines(keepends=True))
+            if hunks:
+                found.append(_unnamed(_line_kind(hunks), index, ident, "source", tuple(hunks), None))
+        for entry in recorded_entries(cell.get("metadata")):
+            kind = ConflictKind.CELL_TYPE if entry["field"] == "cell_type" else ConflictKind.METADATA
+            found.append(_unnamed(kind, index, ident, entry["field"], (), entry))
+    for entry in recorded_entries(nb.get("metadata")):
+        found.append(_unnamed(ConflictKind.METADATA, None, None, entry["field"], (), entry))
+    return _named(found)
+
+
+def recorded_entries(metadata) -> List[dict]:
+    """The well-formed entries under metadata.nbmerge.conflicts (each a dict with a field)."""
+    holder = metadata.get(CONFLICTS_KEY) if isinstance(metadata, dict) else None
+    entries = holder.get("conflicts") if isinstance(holder, dict) else None
+    if not isinstance(entries, list):
+        return []
+    return [e for e in entries if isinstance(e, dict) and isinstance(e.get("field"), str)]
+
+
+def _line_kind(hunks) -> ConflictKind:
+    labels = [label for hunk in hunks for label in hunk.labels]
+    if any(label.endswith(DELETED_LABEL) for label in labels):
+        return ConflictKind.DELETE_MODIFY
+    if any(label.endswith(ADDED_LABEL) for label in labels):
+        return ConflictKind.ADD_ADD
+    return ConflictKind.SOURCE
+
+
+def _unnamed(kind, index, ident, field, hunks, record) -> OpenConflict:
+    return OpenConflict("", kind, index, ident, field, hunks, record)
+
+
+def _named(found: List[OpenConflict]) -> List[OpenConflict]:
+    """Give each conflict its id; the rare equal ones are told apart by order (-2, -3, ...)."""
+    seen: dict = {}
+    named = []
+    for conflict in found:
+        key = f"{conflict.kind.value}\0{conflict.field}\0{conflict.cell_id or ''}\0"
+        if conflict.cell_id is None:  # no id to anchor it: what it is about must do
+            key += ("".join(line for hunk in conflict.hunks for side in hunk[2:5] for line in side or ())
+                    if conflict.hunks else json.dumps(conflict.record, sort_keys=True, default=str))
+        ident = "%06x" % (zlib.crc32(key.encode("utf-8", "surrogatepass")) & 0xFFFFFF)
+        seen[ident] = seen.get(ident, 0) + 1
+        if seen[ident] > 1:
+            ident += f"-{seen[ident]}"
+        named.append(conflict._replace(id=ident))
+    return named
+
+
+def select(conflicts: Sequence[OpenConflict], wanted: Iterable[str]) -> List[OpenConflict]:
+    """The conflicts named by wanted, each an id or a unique prefix of one; UnknownConflict else."""
+    chosen: List[OpenConflict] = []
+    for name in wanted:
+        exact = [c for c in conflicts if c.id == name]
+        matches = exact or ([c for c in conflicts if c.id.startswith(name)] if name else [])
+        if len(matches) != 1:
+            problem = "matches several conflicts" if matches else "is not a conflict in it"
+            raise UnknownConflict(f"conflict {name!r} {problem}; `nbmerge conflicts` lists them")
+        if matches[0] not in chosen:
+            chosen.append(matches[0])
+    return chosen
+
+
+def where(conflict: OpenConflict) -> str:
+    """`cell 7 (id a1b2)` (counted from 1), or `notebook` for the notebook's metadata."""
+    if conflict.cell_index is None:
+        return "notebook"
+    return f"cell {conflict.cell_index + 1}" + (f" (id {conflict.cell_id})" if conflict.cell_id else "")
+
+
+def describe(conflict: OpenConflict) -> str:
+    """One line for people: id, place, kind and what is at stake."""
+    parts = [f"conflict {conflict.id}", where(conflict), conflict.kind.value]
+    if conflict.hunks:
+        count = len(conflict.hunks)
+        if conflict.kind is ConflictKind.DELETE_MODIFY:
+            parts.append(f"{conflict.deleted_by} deleted the cell")
+        else:
+            parts.append(f"{count} hunk{'s' if count != 1 else ''}")
+    elif conflict.kind is ConflictKind.CELL_TYPE:
+        record = conflict.record
+        parts.append(f"ours {record.get('ours')}, theirs {record.get('theirs')}")
+    else:
+        parts.append(conflict.field)
+    return " · ".join(parts)
+
+
+def conflict_dict(conflict: OpenConflict) -> dict:
+    """One conflict as JSON data (schema in docs/conflicts.md)."""
+    entry = {"id": conflict.id, "kind": conflict.kind.value,
+             "cell": None if conflict.cell_index is None else conflict.cell_index + 1,
+             "index": conflict.cell_index, "cell_id": conflict.cell_id, "field": conflict.field,
+             "hunks": [_hunk_dict(hunk) for hunk in conflict.hunks]}
+    if conflict.kind is ConflictKind.DELETE_MODIFY:
+        entry["deleted_by"] = conflict.deleted_by
+    if conflict.record is not None:
+        entry["values"] = {side: conflict.record[side] for side in ("ours", "base", "theirs")
+                           if side in conflict.record}
+    return entry
+
+
+def _hunk_dict(hunk) -> dict:
+    """Lines without their endings; line numbers counted from 1 inside the cell's source."""
+    def side(lines, first) -> dict:
+        return {"line": first, "lines": [line.rstrip("\r\n") for line in lines]}
+
+    ours_at = hunk.start + 2
+    theirs_at = ours_at + len(hunk.ours) + 1 + (0 if hunk.base is None else len(hunk.base) + 1)
+    return {"start": hunk.start + 1, "end": hunk.stop, "marker_size": hunk.size,
+            "labels": dict(zip(("ours", "base", "theirs"), hunk.labels)),
+            "ours": side(hunk.ours, ours_at),
+            "base": None if hunk.base is None else side(hunk.base, ours_at + len(hunk.ours) + 1),
+            "theirs": side(hunk.theirs, theirs_at)}
+
+
+def conflicts_document(notebooks: Iterable[Tuple[str, List[OpenConflict]]],
+                       errors: Iterable[Tuple[str, str]] = ()) -> dict:
+    """The `conflicts --json` document: every notebook read, its conflicts, and the unreadable."""
+    return {"version": SCHEMA_VERSION,
+            "notebooks": [{"path": path, "conflicts": [conflict_dict(c) for c in conflicts]}
+                          for path, conflicts in notebooks],
+            "errors": [{"path": path, "message": message} for path, message in errors]}
