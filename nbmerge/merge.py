@@ -18,7 +18,7 @@ from .markers import ADDED_LABEL, DELETED_LABEL
 from .metamerge import MISSING, merge_dicts, merge_value, record_conflicts
 from .notebook import cell_id, source_text, split_source
 from .order import merge_cell_order
-from .policy import Labels, MergeOptions, Strategy
+from .policy import MergeOptions, Strategy
 from .textmerge import conflict_block, merge_text, split_lines
 from .threeway import BOTH, THEIRS, changed_by
 

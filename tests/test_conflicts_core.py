@@ -10,7 +10,6 @@ from nbmerge.conflicts import (ConflictKind, UnknownConflict, conflicts_document
 from nbmerge.markers import find_hunks
 from nbmerge.merge import merge_notebooks
 from nbmerge.notebook import serialize_notebook, source_text
-from nbmerge.policy import ConflictStyle, MergeOptions
 from nbmerge.resolve import BadResolution, Decision, Take, resolve_conflicts
 
 
