@@ -17,7 +17,6 @@ conflicts are resolved. Schema of the JSON document: docs/conflicts.md.
 from __future__ import annotations
 
 import json
-import zlib
 from collections import namedtuple
 from enum import Enum
 
@@ -113,6 +112,8 @@ def _unnamed(kind, index, ident, field, hunks, record) -> OpenConflict:
 
 def _named(found: List[OpenConflict]) -> List[OpenConflict]:
     """Give each conflict its id; the rare equal ones are told apart by order (-2, -3, ...)."""
+    import zlib  # crc32: cheaper to load than hashlib, and ids need no more
+
     seen: dict = {}
     named = []
     for conflict in found:

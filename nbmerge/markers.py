@@ -12,7 +12,6 @@ is how a nested conflict or a setext heading (`Title` over `=======`) stays what
 
 from __future__ import annotations
 
-import re
 from collections import namedtuple
 
 TYPE_CHECKING = False
@@ -22,9 +21,6 @@ if TYPE_CHECKING:  # typing costs start-up time; annotations are never evaluated
 MIN_SIZE = 7  # git's default conflict-marker-size; shorter runs of < are too common in text
 DELETED_LABEL = "(deleted this cell)"  # after the label of the side that deleted the cell
 ADDED_LABEL = "(added this cell)"  # after both labels when both sides added look-alike cells
-
-_OPEN = re.compile(r"(<{%d,})(?: (.*))?$" % MIN_SIZE)
-
 
 class Hunk(namedtuple("Hunk", "start stop ours base theirs labels size")):
     """One marked block in a list of lines.
@@ -54,13 +50,13 @@ def find_hunks(lines: Sequence[str], *, strict: bool = False) -> List[Hunk]:
     for number, line in enumerate(lines):
         bare = line.rstrip("\r\n")
         if state is None:
-            if bare[:MIN_SIZE] != "<" * MIN_SIZE:  # nearly every line: skip the regex
+            if bare[:MIN_SIZE] != "<" * MIN_SIZE:  # nearly every line
                 continue
-            match = _OPEN.match(bare)
-            if match:
-                state, start, size = "ours", number, len(match.group(1))
+            run = len(bare) - len(bare.lstrip("<"))
+            if run == len(bare) or bare[run] == " ":
+                state, start, size = "ours", number, run
                 sides = {"ours": [], "base": None, "theirs": []}
-                labels = {"ours": match.group(2) or "", "base": "", "theirs": ""}
+                labels = {"ours": bare[run + 1:], "base": "", "theirs": ""}
         elif state in ("ours", "base") and bare == "=" * size:
             state = "theirs"
         elif state == "ours" and _is_marker(bare, "|", size):
