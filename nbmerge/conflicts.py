@@ -20,7 +20,7 @@ import json
 from collections import namedtuple
 from enum import Enum
 
-from .errors import NbmergeError
+from .errors import UnknownConflict
 from .markers import ADDED_LABEL, DELETED_LABEL, find_hunks
 from .metamerge import CONFLICTS_KEY
 from .notebook import cell_id, source_text
@@ -43,10 +43,6 @@ class ConflictKind(str, Enum):
 
 
 LINE_KINDS = (ConflictKind.SOURCE, ConflictKind.DELETE_MODIFY, ConflictKind.ADD_ADD)
-
-
-class UnknownConflict(NbmergeError):
-    """A conflict id that names no conflict in the notebook (or more than one)."""
 
 
 class OpenConflict(namedtuple("OpenConflict", "id kind cell_index cell_id field hunks record")):

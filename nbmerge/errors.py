@@ -6,6 +6,7 @@
   PathError(path, problem)        -> one file (or revision) at fault: "path: problem"
     NotebookReadError, UnreadableFile, FixError, NothingToFix, ConfigError
   UsageError, ProtocolError       -> a command line or a git protocol we cannot follow
+    UnknownConflict, BadResolution
   SetupError                      -> `nbmerge install` could not do its work: exit 1, as documented
     NotARepositoryError, BareRepositoryError, WriteError, AttributeConflictError
 
@@ -64,6 +65,14 @@ class ConfigError(PathError):
 
 class UsageError(NbmergeError):
     """A command line that nbmerge cannot follow."""
+
+
+class UnknownConflict(UsageError):
+    """A conflict id that names no conflict in the notebook (or more than one)."""
+
+
+class BadResolution(UsageError):
+    """Hand-written text that cannot stand in for a conflict (not JSON, not a cell type)."""
 
 
 class ProtocolError(NbmergeError):

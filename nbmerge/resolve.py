@@ -19,7 +19,7 @@ from collections import namedtuple
 from enum import Enum
 
 from .conflicts import ConflictKind
-from .errors import NbmergeError
+from .errors import BadResolution
 from .metamerge import CONFLICTS_KEY
 from .notebook import source_text, split_source
 
@@ -54,10 +54,6 @@ class Resolution(namedtuple("Resolution", "notebook settled skipped")):
     """The new notebook; the conflicts settled; (conflict, reason) for those left as they were."""
 
     __slots__ = ()
-
-
-class BadResolution(NbmergeError):
-    """Hand-written text that cannot stand in for a conflict (not JSON, not a cell type)."""
 
 
 def resolve_conflicts(nb: dict, decisions: Iterable[Decision]) -> Resolution:

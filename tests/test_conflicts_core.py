@@ -5,12 +5,12 @@ import json
 import pytest
 
 from conftest import FIXTURES, assert_valid_notebook
-from nbmerge.conflicts import (ConflictKind, UnknownConflict, conflicts_document, describe,
-                               find_conflicts, select)
+from nbmerge.conflicts import ConflictKind, conflicts_document, describe, find_conflicts, select
+from nbmerge.errors import BadResolution, UnknownConflict
 from nbmerge.markers import find_hunks
 from nbmerge.merge import merge_notebooks
 from nbmerge.notebook import serialize_notebook, source_text
-from nbmerge.resolve import BadResolution, Decision, Take, resolve_conflicts
+from nbmerge.resolve import Decision, Take, resolve_conflicts
 
 
 def golden(case, name="expected"):
