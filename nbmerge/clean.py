@@ -10,12 +10,11 @@ it did not need to change.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import FrozenSet, List, Optional, Set, Tuple
+from typing import FrozenSet, List, Optional, Tuple
 
-from .notebook import Notebook, cell_id, source_text
+from .notebook import Notebook, cell_id, derived_cell_id
 from .policy import VOLATILE_CELL_METADATA, VOLATILE_NOTEBOOK_METADATA
 
 # Stripping the kernelspec makes Jupyter ask for a kernel on every open: clean keeps it
@@ -98,7 +97,8 @@ def clean_notebook(nb: Notebook, options: CleanOptions = CleanOptions()) -> Clea
     for index, cell in enumerate(cells):
         new_cell = _clean_cell(cell, index, options, findings)
         if wants_ids and cell_id(cell) is None:
-            new_id = _stable_id(index, cell, taken)
+            new_id = derived_cell_id(cell, index, taken)
+            taken.add(new_id)
             findings.append(Finding(Rule.MISSING_ID, f"has no id (clean gives it {new_id!r})",
                                     cell=index))
             new_cell = {**new_cell, "id": new_id}
@@ -157,14 +157,3 @@ def _has_tag(cell: dict, tag: str) -> bool:
         return False
     tags = cell.get("metadata", {}).get("tags") if isinstance(cell.get("metadata"), dict) else None
     return isinstance(tags, list) and tag in tags
-
-
-def _stable_id(index: int, cell: dict, taken: Set[Optional[str]]) -> str:
-    """An id made from the cell's place and content: the same input always gets the same id."""
-    seed = f"{index}\0{cell.get('cell_type', '')}\0{source_text(cell)}"
-    for attempt in range(1000):
-        candidate = hashlib.sha1(f"{seed}\0{attempt}".encode("utf-8")).hexdigest()[:8]
-        if candidate not in taken:
-            taken.add(candidate)
-            return candidate
-    raise RuntimeError("no free cell id")  # 1000 collisions of 32-bit hashes: not reachable

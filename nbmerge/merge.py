@@ -16,7 +16,7 @@ from .align import SIMILAR_IN_PLACE, cell_key, match_cells, similarity
 from .conflicts import ConflictKind
 from .markers import ADDED_LABEL, DELETED_LABEL
 from .metamerge import MISSING, merge_dicts, merge_value, record_conflicts
-from .notebook import cell_id, source_text, split_source
+from .notebook import cell_id, derived_cell_id, source_text, split_source
 from .order import merge_cell_order
 from .policy import MergeOptions, Strategy
 from .textmerge import conflict_block, merge_text, split_lines
@@ -385,21 +385,9 @@ def _settle_ids(cells: List[dict], minor: int) -> int:
     for index, cell in enumerate(cells):
         current = cell.get("id")
         if not (isinstance(current, str) and CELL_ID.match(current)) or current in seen:
-            cell["id"] = _derived_id(cell, index, seen)
+            cell["id"] = derived_cell_id(cell, index, seen)
         seen.add(cell["id"])
     return minor
-
-
-def _derived_id(cell: dict, index: int, taken: set) -> str:
-    """An id from the cell's content and place: the same inputs always give the same id."""
-    import hashlib  # only a cell without a usable id needs it; it costs start-up time
-
-    salt = 0
-    while True:
-        digest = hashlib.sha1(f"{index}:{salt}:{source_text(cell)}".encode()).hexdigest()[:8]
-        if digest not in taken:
-            return digest
-        salt += 1
 
 
 def _ordered_like(notebook: dict, template: dict) -> dict:

@@ -252,3 +252,19 @@ def cell_id(cell: dict) -> Optional[str]:
     """The cell's id when it carries a usable one."""
     value = cell.get("id")
     return value if isinstance(value, str) and value else None
+
+
+def derived_cell_id(cell: dict, index: int, taken) -> str:
+    """An id from the cell's place and content, not in taken: the same inputs give the same id.
+
+    Merge and clean both give an id-less cell this id, so cleaning a merged notebook, or
+    merging a cleaned one, agrees on it.
+    """
+    import hashlib  # only a cell without a usable id needs it; loading OpenSSL costs start-up time
+
+    salt = 0
+    while True:
+        digest = hashlib.sha1(f"{index}:{salt}:{source_text(cell)}".encode("utf-8", "surrogatepass")).hexdigest()[:8]
+        if digest not in taken:
+            return digest
+        salt += 1

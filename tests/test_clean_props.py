@@ -72,3 +72,17 @@ def test_ids_are_kept_and_cells_never_added_or_dropped(nb, opts):
             assert ("id" in new) == ("id" in old)  # ids are not allowed before 4.5
         else:
             assert cell_id(new) is not None
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(cells(), min_size=1, max_size=6))
+def test_merge_and_clean_give_an_id_less_cell_the_same_id(cell_list):
+    """One rule derives ids: cleaning a merge result and merging a cleaned notebook agree."""
+    from nbmerge.merge import merge_notebooks
+    from nbmerge.policy import MergeOptions
+
+    nb = {"cells": cell_list, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    merged = merge_notebooks(copy.deepcopy(nb), copy.deepcopy(nb), copy.deepcopy(nb), MergeOptions()).notebook
+    cleaned = clean_notebook(nb).notebook
+    id_less = [i for i, cell in enumerate(cell_list) if cell_id(cell) is None]
+    assert [merged["cells"][i]["id"] for i in id_less] == [cleaned["cells"][i]["id"] for i in id_less]
