@@ -15,11 +15,7 @@ from enum import Enum
 from typing import FrozenSet, List, Optional, Tuple
 
 from .notebook import Notebook, cell_id, derived_cell_id
-from .policy import VOLATILE_CELL_METADATA, VOLATILE_NOTEBOOK_METADATA
-
-# Stripping the kernelspec makes Jupyter ask for a kernel on every open: clean keeps it
-# unless told otherwise, although the merge treats it as volatile.
-KEPT_BY_DEFAULT: FrozenSet[str] = frozenset({"kernelspec"})
+from .policy import KEPT_BY_DEFAULT, VOLATILE_CELL_METADATA, VOLATILE_NOTEBOOK_METADATA
 
 
 class Rule(str, Enum):

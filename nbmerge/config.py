@@ -1,36 +1,43 @@
-"""`[tool.nbmerge]` in pyproject.toml: one table read by clean, check, the filter and the merge driver.
+"""`[tool.nbmerge]` in pyproject.toml: one table read by merge, the merge driver, fix, clean,
+check and the filter.
 
-  find_config(start)              -> the pyproject.toml that has the table, from start upwards
-  load_settings(start=None)       -> Settings: every key's value and where it came from
-  clean_options(settings)         -> CleanOptions for clean, check and the filter
-  merge_option_fields(settings)   -> keyword arguments for MergeOptions (the merge driver)
+  find_pyproject(start)              -> the pyproject.toml that has the table, from start upwards
+  load_settings(start=None)          -> Settings: every key's value and where it came from
+  clean_options(settings)            -> CleanOptions for clean, check and the filter
+  merge_options(settings, **given)   -> MergeOptions for merge, the merge driver and fix
+  merge_option_fields(settings)      -> the MergeOptions fields the table sets
+
+The merge driver looks for the table on every merge, so this module loads only the
+standard library's light modules (no typing, dataclasses or pathlib); a TOML parser is
+imported only for a pyproject.toml that mentions nbmerge.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, Dict, Mapping, Optional, Tuple
+from collections import namedtuple
 
-from .clean import KEPT_BY_DEFAULT, CleanOptions
 from .errors import ConfigError
-from .policy import VOLATILE_CELL_METADATA, VOLATILE_NOTEBOOK_METADATA
+from .policy import KEPT_BY_DEFAULT, VOLATILE_CELL_METADATA, VOLATILE_NOTEBOOK_METADATA, MergeOptions
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing costs start-up time; annotations are never evaluated
+    from pathlib import Path
+    from typing import Any, Dict, Optional
+
+    from .clean import CleanOptions
 
 DEFAULT_SOURCE = "default"
 
 
-@dataclass(frozen=True)
-class Key:
-    """One setting: its name in the table, default, type and one line of help."""
+class Key(namedtuple("Key", "name default kind help")):
+    """One setting: its name in the table, default, type (bool, str or tuple: a list of strings)
+    and one line of help."""
 
-    name: str
-    default: Any
-    kind: type  # bool, str or tuple (a list of strings)
-    help: str
+    __slots__ = ()
 
 
-KEYS: Tuple[Key, ...] = (
+KEYS = (
     Key("strip-outputs", True, bool,
         "remove outputs of code cells (the merge driver strips them only when this is set here)"),
     Key("strip-execution-count", True, bool, "reset execution counts"),
@@ -46,13 +53,10 @@ KEYS: Tuple[Key, ...] = (
 KEYS_BY_NAME = {key.name: key for key in KEYS}
 
 
-@dataclass(frozen=True)
-class Settings:
-    """Effective settings: each key's value, and where that value came from."""
+class Settings(namedtuple("Settings", "values sources path", defaults=(None,))):
+    """Effective settings: each key's value, and where that value came from (path: the file)."""
 
-    values: Mapping[str, Any]
-    sources: Mapping[str, str]
-    path: Optional[Path] = None
+    __slots__ = ()
 
     def __getitem__(self, name: str) -> Any:
         return self.values[name]
@@ -78,25 +82,31 @@ def default_settings() -> Settings:
     return Settings({key.name: key.default for key in KEYS}, {key.name: DEFAULT_SOURCE for key in KEYS})
 
 
-def find_config(start: Optional[Path] = None) -> Optional[Path]:
-    """The nearest pyproject.toml with a [tool.nbmerge] table, from start up to the git root."""
-    directory = Path(start if start is not None else os.getcwd()).resolve()
-    for folder in (directory, *directory.parents):
-        candidate = folder / "pyproject.toml"
-        if candidate.is_file() and _table_from(candidate) is not None:
+def find_pyproject(start=None) -> Optional[str]:
+    """The nearest pyproject.toml with a [tool.nbmerge] table, from start up to the git root.
+
+    Most repositories have no such table: a few stat calls and reads find that out.
+    """
+    folder = os.path.abspath(start if start is not None else os.curdir)
+    while True:
+        candidate = os.path.join(folder, "pyproject.toml")
+        if os.path.isfile(candidate) and _table_from(candidate) is not None:
             return candidate
-        if (folder / ".git").exists():
-            break  # a table above the repository belongs to some other project
-    return None
+        parent = os.path.dirname(folder)
+        if os.path.exists(os.path.join(folder, ".git")) or parent == folder:
+            return None  # a table above the repository belongs to some other project
+        folder = parent
 
 
 def load_settings(start: Optional[Path] = None, path: Optional[Path] = None) -> Settings:
     """Defaults overlaid with the [tool.nbmerge] table found from start (or read from path)."""
     settings = default_settings()
-    path = path if path is not None else find_config(start)
+    path = path if path is not None else find_pyproject(start)
     if path is None:
         return settings
-    table = _table_from(Path(path))
+    from pathlib import Path  # only a project with the table pays for pathlib
+
+    table = _table_from(path)
     if table is None:
         raise ConfigError(path, "no [tool.nbmerge] table")
     unknown = sorted(set(table) - set(KEYS_BY_NAME))
@@ -122,10 +132,11 @@ def _coerce(key: Key, value: Any, where) -> Any:
     return value
 
 
-def _table_from(path: Path) -> Optional[Dict[str, Any]]:
+def _table_from(path) -> Optional[Dict[str, Any]]:
     """The [tool.nbmerge] table of a pyproject.toml, or None when it has none."""
     try:
-        text = path.read_text(encoding="utf-8")
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(path, getattr(exc, "strerror", None) or str(exc)) from None
     # Most pyproject files never mention us: skip the TOML parser (and its import) for them.
@@ -140,7 +151,7 @@ def _table_from(path: Path) -> Optional[Dict[str, Any]]:
     return table
 
 
-def _parse_toml(text: str, path: Path) -> Dict[str, Any]:
+def _parse_toml(text: str, path) -> Dict[str, Any]:
     try:
         import tomllib  # Python 3.11+
     except ImportError:  # pragma: no cover - depends on the interpreter
@@ -157,6 +168,8 @@ def _parse_toml(text: str, path: Path) -> Dict[str, Any]:
 
 def clean_options(settings: Settings) -> CleanOptions:
     """The rules clean, check and the filter apply, from the effective settings."""
+    from .clean import CleanOptions
+
     return CleanOptions(
         strip_outputs=settings["strip-outputs"],
         strip_execution_count=settings["strip-execution-count"],
@@ -175,13 +188,24 @@ def merge_option_fields(settings: Settings) -> Dict[str, Any]:
     conflict in it matter more. strip-outputs defaults to True for clean, but a merge only
     drops outputs when someone asked for it explicitly.
     """
-    fields: Dict[str, Any] = {
+    fields = {
         "volatile_notebook_metadata": VOLATILE_NOTEBOOK_METADATA | set(settings["extra-notebook-metadata"]),
         "volatile_cell_metadata": VOLATILE_CELL_METADATA | set(settings["extra-cell-metadata"]),
     }
     if settings.is_set("strip-outputs"):
         fields["strip_outputs"] = settings["strip-outputs"]
     return fields
+
+
+def merge_options(settings: Optional[Settings] = None, **given: Any) -> MergeOptions:
+    """MergeOptions from the table's fields (none when settings is None) and given on top.
+
+    The one place options for a merge are built: `nbmerge merge`, the merge driver and
+    `nbmerge fix`. A given value of None means "not given".
+    """
+    fields = merge_option_fields(settings) if settings is not None else {}
+    fields.update((name, value) for name, value in given.items() if value is not None)
+    return MergeOptions(**fields)
 
 
 def describe(settings: Settings):

@@ -3,7 +3,7 @@ ours, base and theirs texts, parse each, and merge them cell by cell with the en
 
   split_conflicts(text)              -> Sides: the three texts, labels, marker size, style
   repair_commas(text)                -> the text with commas a line merge lost or doubled put right
-  fix_text(data, path, fields=None, stages=None)
+  fix_text(data, path, settings=None, stages=None)
                                      -> Fixed: the merged notebook, its conflicts, its layout
   Stages(base, ours, theirs)         -> the three versions git's index holds for a conflicted file
 
@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional
+from typing import Any, List, Optional
 
+from .config import Settings, merge_options
 from .errors import FixError, NotebookReadError, NothingToFix
 from .markers import find_hunks
 from .notebook import (FileFormat, Notebook, detect_format, empty_notebook, merge_formats,
@@ -130,12 +131,12 @@ def _parse_side(text: str, path: str, side: str) -> Notebook:
                                  f"taken out: {first.problem}") from None
 
 
-def fix_text(data: bytes, path: str, fields: Optional[Dict[str, Any]] = None,
+def fix_text(data: bytes, path: str, settings: Optional[Settings] = None,
              stages: Optional[Stages] = None) -> Fixed:
     """Rebuild a notebook from text with git's conflict markers, merged by the engine.
 
-    fields: extra MergeOptions fields (from the config); labels, style and marker size are
-    taken from the markers themselves. stages: the index's versions of the file; used when
+    settings: [tool.nbmerge] (None: defaults); labels, style and marker size are taken from
+    the markers themselves. stages: the index's versions of the file; used when
     the file is still what git's line merge made of them (nothing edited by hand since).
     """
     from .merge import merge_notebooks  # the engine; loaded only when there is work for it
@@ -156,8 +157,7 @@ def fix_text(data: bytes, path: str, fields: Optional[Dict[str, Any]] = None,
             raise FixError(path, f"no git conflict markers, and not a notebook: {exc.problem}") from None
         raise NothingToFix(path, "no git conflict markers found")
     style = ConflictStyle.DIFF3 if sides.base is not None else ConflictStyle.MERGE
-    options = MergeOptions(**{**(fields or {}), "labels": sides.labels, "conflict_style": style,
-                              "marker_size": sides.marker_size})
+    options = merge_options(settings, labels=sides.labels, conflict_style=style, marker_size=sides.marker_size)
     notes: List[str] = []
     if stages is not None:
         if _same_text(sides.ours, stages.ours) and _same_text(sides.theirs, stages.theirs):

@@ -17,6 +17,10 @@ VOLATILE_NOTEBOOK_METADATA = frozenset({
     "environment",
 })
 
+# Stripping the kernelspec makes Jupyter ask for a kernel on every open: clean keeps it
+# unless told otherwise, although the merge treats it as volatile.
+KEPT_BY_DEFAULT = frozenset({"kernelspec"})
+
 # Cell-level metadata that records timing, view state or widget output, not content.
 # Not `deletable` / `editable`: JupyterLab's cell locks are the author's intent.
 VOLATILE_CELL_METADATA = frozenset({

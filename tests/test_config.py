@@ -9,7 +9,7 @@ import pytest
 from conftest import run_nbmerge
 from nbmerge.cli.clean import check_command
 from test_clean_golden import runner
-from nbmerge.config import (ConfigError, clean_options, default_settings, find_config,
+from nbmerge.config import (ConfigError, clean_options, default_settings, find_pyproject,
                             load_settings, merge_option_fields)
 from nbmerge.policy import VOLATILE_CELL_METADATA, MergeOptions
 
@@ -43,7 +43,7 @@ def test_search_stops_at_the_repository_root(tmp_path):
     (tmp_path / "pyproject.toml").write_text("[tool.nbmerge]\nstrip-outputs = false\n")
     repo = tmp_path / "repo"
     (repo / ".git").mkdir(parents=True)
-    assert find_config(repo) is None
+    assert find_pyproject(repo) is None
     assert load_settings(repo) == default_settings()
 
 
@@ -113,3 +113,30 @@ def test_config_command_prints_values_and_sources(project):
 def test_config_without_a_table(project):
     result = run_nbmerge("config", cwd=project, check=0)
     assert result.stdout.startswith("# [tool.nbmerge] from: none found")
+
+
+def _example_sides(folder):
+    from conftest import ROOT
+
+    for side in ("base", "ours", "theirs"):
+        (folder / f"{side}.ipynb").write_bytes((ROOT / "nbmerge" / "examples" / f"{side}.ipynb").read_bytes())
+    return [str(folder / f"{side}.ipynb") for side in ("base", "ours", "theirs")]
+
+
+def _outputs(path):
+    return sum(len(cell.get("outputs", [])) for cell in json.loads(path.read_text())["cells"])
+
+
+def test_merge_command_reads_the_table_as_the_driver_does(project):
+    """`nbmerge merge` and the merge driver build their options in one place: same table, same bytes."""
+    base, ours, _ = _example_sides(project / "notebooks")
+    theirs = base  # a clean merge, so ours' outputs stay unless the table strips them
+    run_nbmerge("merge", base, ours, theirs, "-o", project / "plain.ipynb", cwd=project, check=0)
+    assert _outputs(project / "plain.ipynb") > 0
+    (project / "pyproject.toml").write_text("[tool.nbmerge]\nstrip-outputs = true\n")
+    run_nbmerge("merge", base, ours, theirs, "-o", project / "merged.ipynb", cwd=project, check=0)
+    assert _outputs(project / "merged.ipynb") == 0
+    driven = project / "notebooks" / "driven.ipynb"
+    driven.write_bytes((project / "notebooks" / "ours.ipynb").read_bytes())
+    run_nbmerge("merge-driver", base, driven, theirs, "7", "notebooks/analysis.ipynb", cwd=project, check=0)
+    assert driven.read_bytes() == (project / "merged.ipynb").read_bytes()

@@ -31,19 +31,18 @@ def fix_command(notebook, output):
 
     Example: nbmerge fix analysis.ipynb && git add analysis.ipynb
     """
-    from ..config import merge_option_fields
     from ..fix import fix_text
     from ..git.stages import conflict_stages
     from ..notebook import serialize_notebook, write_file_atomic
 
-    fields = merge_option_fields(run_settings())
+    settings = run_settings()
     try:
         with open(notebook, "rb") as handle:
             data = handle.read()
     except OSError as exc:
         raise PathError(notebook, exc.strerror or str(exc)) from None
     try:
-        fixed = fix_text(data, notebook, fields, conflict_stages(notebook))
+        fixed = fix_text(data, notebook, settings, conflict_stages(notebook))
     except NothingToFix as exc:
         click.echo(f"{exc}; nothing to fix", err=True)
         return

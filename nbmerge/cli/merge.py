@@ -7,17 +7,13 @@ from importlib import resources
 
 import click
 
+from ..config import load_settings, merge_options
 from ..errors import EXIT_FOUND
 from ..git.driver import describe_conflicts, merge_bytes, run_merge_driver
 from ..errors import PathError
 from ..notebook import read_file, source_text, write_file_atomic
 from .group import command
-from ..policy import ConflictStyle, Labels, MergeOptions, Strategy
-
-
-def _merge_options(conflict_style, strategy, strip_outputs, labels=Labels()) -> MergeOptions:
-    return MergeOptions(conflict_style=ConflictStyle(conflict_style), strategy=Strategy(strategy),
-                        strip_outputs=strip_outputs, labels=labels)
+from ..policy import ConflictStyle, MergeOptions, Strategy
 
 
 @command("merge")
@@ -35,11 +31,12 @@ def merge_command(base, ours, theirs, output, conflict_style, strategy, strip_ou
 
     Exit 0 when clean, 1 when conflicts remain (marked inside the cells concerned),
     2 when an input is not a readable notebook. An empty BASE means both sides added
-    the file.
+    the file. Settings: [tool.nbmerge], as the merge driver reads them (`nbmerge config`).
 
     Example: nbmerge merge base.ipynb ours.ipynb theirs.ipynb -o merged.ipynb
     """
-    options = _merge_options(conflict_style, strategy, strip_outputs)
+    options = merge_options(load_settings(), conflict_style=ConflictStyle(conflict_style),
+                            strategy=Strategy(strategy), strip_outputs=True if strip_outputs else None)
     merged = merge_bytes(read_file(base), read_file(ours), read_file(theirs), options,
                          names=(base, ours, theirs))
     if output:

@@ -16,6 +16,7 @@ import os
 import sys
 from collections import namedtuple
 
+from ..config import load_settings, merge_options
 from ..errors import EXIT_ERROR, EXIT_FOUND, EXIT_OK, NbmergeError, NotebookReadError, UsageError
 from ..merge import MergeResult, merge_notebooks
 from ..notebook import (DEFAULT_MAX_BYTES, detect_format, merge_formats, parse_notebook, read_file,
@@ -59,30 +60,6 @@ def text_fallback(base: bytes, ours: bytes, theirs: bytes, options: MergeOptions
     merged, _ = merge_text(*texts, style=options.conflict_style, labels=options.labels,
                            marker_size=options.marker_size, strategy=options.strategy)
     return merged.encode("utf-8")
-
-
-def config_fields(notebook_path: "str | None") -> dict:
-    """MergeOptions fields from [tool.nbmerge], looked up from the notebook's folder.
-
-    Most repositories have no such table: a few stat calls find that out, and only a
-    pyproject.toml that mentions nbmerge loads the config module (and the TOML parser).
-    """
-    folder = os.path.abspath(os.path.dirname(notebook_path) if notebook_path else os.curdir)
-    while True:
-        candidate = os.path.join(folder, "pyproject.toml")
-        try:
-            with open(candidate, "rb") as handle:
-                if b"nbmerge" in handle.read():
-                    break
-        except OSError:
-            pass
-        parent = os.path.dirname(folder)
-        if os.path.exists(os.path.join(folder, ".git")) or parent == folder:
-            return {}
-        folder = parent
-    from ..config import load_settings, merge_option_fields
-
-    return merge_option_fields(load_settings(start=folder))
 
 
 def _git_conflict_style() -> ConflictStyle:
@@ -164,19 +141,18 @@ def run_merge_driver(argv: "list[str]") -> int:
         print(f"nbmerge: {STRATEGY_ENV}={strategy_name!r} is not one of "
               f"{', '.join(s.value for s in Strategy)}; marking conflicts", file=sys.stderr)
         strategy = Strategy.MARKERS
-    try:
-        configured = config_fields(args["path"])
+    try:  # [tool.nbmerge], looked up from the notebook's folder
+        settings = load_settings(start=os.path.dirname(args["path"] or ""))
     except NbmergeError as exc:  # a bad config must not stop a merge: say so, use defaults
         print(f"nbmerge: {exc}; merging with default settings", file=sys.stderr)
-        configured = {}
-    if args.get("strip_outputs"):
-        configured["strip_outputs"] = True
-    options = MergeOptions(
+        settings = None
+    options = merge_options(
+        settings,
         conflict_style=ConflictStyle(args.get("conflict_style", "merge")),
         marker_size=int(args["marker_size"]),
         labels=Labels(ours=args.get("label_ours") or "ours", base=args.get("label_base") or "base",
                       theirs=args.get("label_theirs") or "theirs"),
-        strategy=strategy, **configured)
+        strategy=strategy, strip_outputs=True if args.get("strip_outputs") else None)
     try:
         base, ours, theirs = (read_file(p) for p in (args["base"], args["ours"], args["theirs"]))
     except NotebookReadError as exc:
