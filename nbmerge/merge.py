@@ -94,10 +94,9 @@ def merge_cell(base: Optional[dict], ours: dict, theirs: dict, options: MergeOpt
     """
     if base is not None and not options.strip_outputs:
         # Most cells changed on one side at most; whole-dict equality is cheap and exact.
-        if ours == theirs or theirs == base:
-            return dict(ours), []
-        if ours == base:
-            return dict(theirs), []
+        who = changed_by(base, ours, theirs)
+        if who != BOTH:
+            return dict(theirs if who == THEIRS else ours), []
     if base is None:
         base = {"cell_type": ours.get("cell_type"), "source": "", "metadata": {}, "outputs": []}
     conflicts: List[Tuple[ConflictKind, str, int]] = []

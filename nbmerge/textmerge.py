@@ -13,7 +13,7 @@ from collections import namedtuple
 from difflib import SequenceMatcher
 
 from .policy import ConflictStyle, Labels, Strategy
-from .threeway import BOTH, changed_by
+from .threeway import BOTH, THEIRS, changed_by
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs start-up time; annotations are never evaluated
@@ -200,10 +200,9 @@ def merge_text(base: str, ours: str, theirs: str, *, style: ConflictStyle = Conf
                labels: Labels = Labels(), marker_size: int = 7,
                strategy: Strategy = Strategy.MARKERS, settle=None) -> Tuple[str, int]:
     """Merge three versions of a text; return the result and its number of conflicts."""
-    if ours == theirs or theirs == base:
-        return ours, 0
-    if ours == base:
-        return theirs, 0
+    who = changed_by(base, ours, theirs)
+    if who != BOTH:
+        return (theirs if who == THEIRS else ours), 0
     base_l, ours_l, theirs_l = split_lines(base), split_lines(ours), split_lines(theirs)
     regions = refine_conflicts(list(merge_regions(base_l, ours_l, theirs_l)), style)
     lines, conflicts = render_regions(regions, style=style, labels=labels, marker_size=marker_size,
