@@ -14,10 +14,10 @@ from bisect import bisect_right
 from collections import defaultdict, namedtuple
 from difflib import SequenceMatcher
 from enum import Enum
-from itertools import compress, count, repeat
+from itertools import compress, repeat
 from operator import eq, is_not, ne, not_
 
-from .align import align_cells, unpaired
+from .align import align_cells, common_prefix, positions, unpaired
 from .notebook import cell_id, source_text
 from .policy import VOLATILE_CELL_METADATA, VOLATILE_NOTEBOOK_METADATA
 from .textview import compact, output_lines
@@ -219,9 +219,8 @@ def _line_opcodes(old: List[str], new: List[str]) -> List[Opcode]:
     tens of microseconds even on a handful of lines, is not needed at all.
     """
     n_old, n_new = len(old), len(new)
-    head = next(compress(count(), map(ne, old, new)), min(n_old, n_new))
-    tail = next(compress(count(), map(ne, reversed(old[head:]), reversed(new[head:]))),
-                min(n_old, n_new) - head)
+    head = common_prefix(old, new, min(n_old, n_new))
+    tail = common_prefix(reversed(old[head:]), reversed(new[head:]), min(n_old, n_new) - head)
     old_end, new_end = n_old - tail, n_new - tail
     codes: List[Opcode] = [("equal", 0, head, 0, head)] if head else []
     if head == old_end:
@@ -341,7 +340,7 @@ def _rerun_only(olds: List[dict], news: List[dict]) -> List[bool]:
     new_counts = map(dict.get, news, repeat("execution_count"))
     list(map(dict.__setitem__, recounted, repeat("execution_count"), new_counts))
     verdict = list(map(eq, recounted, news))
-    for k in compress(count(), map(not_, verdict)):
+    for k in positions(map(not_, verdict)):
         verdict[k] = _outputs_rerun_only(olds[k], news[k])
     return verdict
 
@@ -429,7 +428,7 @@ def diff_notebooks(old: dict, new: dict, options: DiffOptions = DiffOptions()) -
     old_cells, new_cells = old.get("cells") or [], new.get("cells") or []
     match, kept_new, kept_old = align_cells(old_cells, new_cells)  # kept: in order; other pairs moved
     olds, news = list(map(old_cells.__getitem__, kept_old)), list(map(new_cells.__getitem__, kept_new))
-    changed = list(compress(count(), map(ne, olds, news)))
+    changed = positions(map(ne, olds, news))
     hidden = _HiddenCounter()
     if changed and not options.volatile:
         rerun = _rerun_only(list(map(olds.__getitem__, changed)), list(map(news.__getitem__, changed)))
@@ -444,7 +443,7 @@ def diff_notebooks(old: dict, new: dict, options: DiffOptions = DiffOptions()) -
         found[s] = _whole_cell(new_cells[s], s, True, options)
     paired = len(match) - len(added)
     if paired > len(kept_new):  # some paired cells are out of order: they moved
-        for s in sorted(set(compress(count(), map(is_not, match, repeat(None)))).difference(kept_new)):
+        for s in sorted(set(positions(map(is_not, match, repeat(None)))).difference(kept_new)):
             found[s] = _compare_cells(old_cells[match[s]], new_cells[s], match[s], s, True, options, hidden)
     # A removed cell is shown before the first added or in-order cell whose next in-order
     # neighbour comes after it in the old version: a replaced cell reads "removed, then added".
