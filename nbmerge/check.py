@@ -3,27 +3,25 @@ markers and recorded conflicts, broken ids, broken JSON, notebooks the nbformat 
 
   check_bytes(data, path, options, schema=True) -> findings for one file's content
   check_file(path, options, schema=True)        -> the same, reading the file (UnreadableFile)
-  check_files(paths, options, ...)              -> (path, findings or error) for many, in parallel
-  find_notebooks(paths, exclude)                -> the .ipynb files under files and directories
   conflict_blocks(text)                         -> source lines where marker blocks start
-  render_text / render_json / render_github     -> write findings to a stream
+  cell_lines(text, count)                       -> the file line where each cell starts
+  warm_schema()                                 -> compile the schema once, before forking
+
+Many files at once (the folder walk, the process pool): nbmerge.batch. Writing findings
+out (text, JSON, GitHub annotations): nbmerge.report.
 """
 
 from __future__ import annotations
 
-import fnmatch
 import json
 import os
 import re
-from typing import IO, Callable, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
+from typing import Iterator, List, Optional
 
 from .clean import CleanOptions, Finding, Rule, clean_notebook
 from .errors import NotebookReadError, UnreadableFile
 from .markers import find_hunks
 from .notebook import cell_id, parse_notebook, source_text
-
-# Below this many files a process pool costs more to start than it saves.
-PARALLEL_THRESHOLD = 200
 
 
 _GIT_MARKER = re.compile(r"^<{7,}(?: |$)", re.M)
@@ -59,50 +57,6 @@ def check_file(path: str, options: CleanOptions = CleanOptions(), *, schema: boo
     except OSError as exc:
         raise UnreadableFile(path, exc.strerror or str(exc)) from None
     return check_bytes(data, path, options, schema=schema)
-
-
-Outcome = Tuple[str, Union[List[Finding], UnreadableFile]]
-
-
-def check_files(paths: Sequence[str], options: CleanOptions = CleanOptions(), *, schema: bool = True,
-                jobs: int = 0, progress: Optional[Callable[[int, int], None]] = None) -> Iterator[Outcome]:
-    """Check many files, in a process pool when there are enough; yield results in path order."""
-    jobs = jobs or (os.cpu_count() or 1)
-    if schema:
-        _fast_schema(5)  # compile once here, so forked workers inherit it instead of each compiling
-    if jobs > 1 and len(paths) >= PARALLEL_THRESHOLD:
-        outcomes = _parallel(paths, options, schema, jobs)
-    else:
-        outcomes = (_check_one(path, options, schema) for path in paths)
-    for done, outcome in enumerate(outcomes, 1):
-        if progress is not None:
-            progress(done, len(paths))
-        yield outcome
-
-
-def _check_one(path: str, options: CleanOptions, schema: bool) -> Outcome:
-    try:
-        return path, check_file(path, options, schema=schema)
-    except UnreadableFile as exc:
-        return path, exc
-
-
-def _check_chunk(args) -> List[Outcome]:
-    paths, options, schema = args
-    return [_check_one(path, options, schema) for path in paths]
-
-
-def _parallel(paths: Sequence[str], options: CleanOptions, schema: bool, jobs: int) -> Iterator[Outcome]:
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    # fork shares the imported validator; where fork is missing the pool still works, slower.
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
-    size = max(8, min(64, len(paths) // (jobs * 4)))
-    chunks = [(list(paths[i:i + size]), options, schema) for i in range(0, len(paths), size)]
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context(method)) as pool:
-        for outcomes in pool.map(_check_chunk, chunks):
-            yield from outcomes
 
 
 def _unparseable(data: bytes, path: str, problem: str) -> Finding:
@@ -213,6 +167,11 @@ def _fast_schema(minor) -> Optional[_SplitSchema]:
     return _SPLIT_SCHEMAS[minor]
 
 
+def warm_schema() -> None:
+    """Compile the schema now: forked workers then inherit it instead of each compiling it."""
+    _fast_schema(5)
+
+
 def _schema_findings(nb: dict) -> List[Finding]:
     minor = nb.get("nbformat_minor") if isinstance(nb.get("nbformat_minor"), int) else 0
     fast = _fast_schema(minor)
@@ -299,73 +258,3 @@ def _nth_line_offset(text: str, line: int) -> int:
     for _ in range(line - 1):
         offset = text.index("\n", offset) + 1
     return offset
-
-
-def find_notebooks(paths: Iterable[str], exclude: Sequence[str] = ()) -> Iterator[str]:
-    """Files named as given, and *.ipynb under directories (skipping hidden ones and exclude)."""
-    for path in paths:
-        if not os.path.isdir(path):
-            if not _excluded(path, exclude):
-                yield path
-            continue
-        for root, dirs, files in os.walk(path):
-            dirs[:] = sorted(d for d in dirs if not d.startswith(".")
-                             and not _excluded(os.path.join(root, d), exclude))
-            for name in sorted(files):
-                full = os.path.join(root, name)
-                if name.endswith(".ipynb") and not _excluded(full, exclude):
-                    yield full
-
-
-def _excluded(path: str, patterns: Sequence[str]) -> bool:
-    normal = os.path.normpath(path).replace(os.sep, "/")
-    return any(fnmatch.fnmatch(normal, p) or fnmatch.fnmatch(os.path.basename(normal), p)
-               for p in patterns)
-
-
-def _where(finding: Finding) -> str:
-    if finding.cell is None:
-        return ""
-    return f"cell {finding.cell + 1}" + (f" ({finding.cell_id})" if finding.cell_id else "") + ": "
-
-
-def render_text(findings: Iterable[Finding], stream: IO[str]) -> None:
-    """`path:cell N (id): what`, one per line; cells are counted from 1 as you see them."""
-    for finding in findings:
-        where = _where(finding)
-        stream.write(f"{finding.path}:{where or ' '}{finding.message}\n")
-
-
-def render_github(findings: Iterable[Finding], stream: IO[str]) -> None:
-    """GitHub Actions workflow commands: `::error file=…,line=…,title=…::message`."""
-    for finding in findings:
-        stream.write(annotation(finding.path, finding.line or 1, "nbmerge " + finding.rule.value,
-                                _where(finding) + finding.message))
-
-
-def annotation(path: str, line: int, title: str, message: str) -> str:
-    """One `::error` workflow command line, escaped as GitHub's runner expects."""
-    return f"::error file={_gh_property(path)},line={line},title={_gh_property(title)}::{_gh_data(message)}\n"
-
-
-def _gh_data(value: str) -> str:
-    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def _gh_property(value: str) -> str:
-    return _gh_data(value).replace(":", "%3A").replace(",", "%2C")
-
-
-def finding_dict(finding: Finding) -> dict:
-    """A finding as plain JSON data (cell counted from 1, index from 0)."""
-    return {"path": finding.path, "line": finding.line, "rule": finding.rule.value,
-            "cell": None if finding.cell is None else finding.cell + 1, "index": finding.cell,
-            "id": finding.cell_id, "message": finding.message, "fixable": finding.fixable}
-
-
-def render_json(findings: Iterable[Finding], stream: IO[str], *, checked: int = 0,
-                errors: Sequence[str] = ()) -> None:
-    """One JSON document: {"checked": n, "findings": [...], "errors": [...]}."""
-    json.dump({"checked": checked, "findings": [finding_dict(f) for f in findings],
-               "errors": list(errors)}, stream, indent=1)
-    stream.write("\n")

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURES, ROOT, run_nbmerge
-from nbmerge.check import check_files, conflict_blocks
+from nbmerge.batch import check_files
+from nbmerge.check import conflict_blocks
 from nbmerge.cli.clean import check_command, clean_command
 from test_clean_golden import runner
 
@@ -69,7 +70,7 @@ def test_github_format_is_chosen_on_github(tree, monkeypatch):
 
 
 def test_parallel_and_serial_agree(tree, monkeypatch):
-    monkeypatch.setattr("nbmerge.check.PARALLEL_THRESHOLD", 20)
+    monkeypatch.setattr("nbmerge.batch.PARALLEL_THRESHOLD", 20)
     many = tree / "many"
     many.mkdir()
     for i in range(80):  # above the threshold where the pool starts
@@ -191,7 +192,7 @@ def test_pre_commit_hooks_run_nbmerge():
 def test_annotation_properties_are_escaped():
     from io import StringIO
 
-    from nbmerge.check import render_github
+    from nbmerge.report import render_github
     from nbmerge.clean import Finding, Rule
 
     out = StringIO()

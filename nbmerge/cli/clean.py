@@ -38,7 +38,7 @@ def run_settings(keep_outputs=None, keep_count=None, keep_output_tag=None, **mor
 
 
 def _notebooks(paths, settings) -> List[str]:
-    from ..check import find_notebooks
+    from ..batch import find_notebooks
 
     return list(find_notebooks(paths, settings["exclude"]))
 
@@ -109,7 +109,8 @@ def check_command(paths, fmt, no_schema, jobs, **overrides):
 
     Example: nbmerge check --format github .
     """
-    from ..check import annotation, check_files, render_github, render_json, render_text
+    from ..batch import check_files
+    from ..report import annotation, render_github, render_json, render_text
     from ..config import clean_options
 
     settings = run_settings(**overrides, schema=False if no_schema else None)
