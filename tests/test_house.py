@@ -20,9 +20,13 @@ PACKAGE = ROOT / "nbmerge"
 EXAMPLES = PACKAGE / "examples"
 
 # Modules a per-file command must not load: each costs start-up time on every file git
-# hands us. When an HTML renderer lands, add its libraries here (e.g. "jinja2", "markdown").
+# hands us. The HTML page's libraries (nh3, mistune, deepdiff) belong here too.
 HEAVY = ("typing", "dataclasses", "click", "nbformat", "pygit2", "argparse", "jsonschema",
-         "fastjsonschema", "deepdiff")
+         "fastjsonschema", "deepdiff", "nh3", "mistune")
+
+# Core modules the per-file paths import (or will: the driver reports conflicts through
+# them); importing each must load nothing in HEAVY. Add new ones here.
+LIGHT_MODULES = ("nbmerge.conflicts", "nbmerge.resolve", "nbmerge.markers", "nbmerge.config")
 
 # The per-file entries, as `nbmerge` arguments ({a}/{b}/{c}: three notebooks, {out}: a copy
 # of {b} the driver may overwrite). When `conflicts` / `resolve` exist, add their fast
@@ -146,3 +150,13 @@ def test_start_up_probe_sees_a_heavy_import(tmp_path):
     result = subprocess.run([sys.executable, "-S", "-c", probe], capture_output=True, text=True,
                             cwd=tmp_path)
     assert "typing" in json.loads(result.stderr.rpartition("LOADED ")[2])
+
+
+@pytest.mark.parametrize("module", LIGHT_MODULES)
+def test_light_modules_import_without_heavy_modules(module, tmp_path):
+    probe = PROBE.format(root=str(ROOT), argv=["--version"], heavy=HEAVY, pre=f"import {module}")
+    probe = probe.replace("    main(", "    (lambda argv: None)(")  # import only; no command
+    result = subprocess.run([sys.executable, "-S", "-c", probe], capture_output=True, text=True,
+                            cwd=tmp_path)
+    assert "Traceback" not in result.stderr, result.stderr
+    assert json.loads(result.stderr.rpartition("LOADED ")[2]) == [], f"import {module} loads heavy modules"
