@@ -44,6 +44,9 @@ COMMANDS = {
     "filter": Entry("nbmerge.cli.clean:filter_command"),
     "fix": Entry("nbmerge.cli.fix:fix_command"),
     "config": Entry("nbmerge.cli.config:config_command"),
+    "conflicts": Entry("nbmerge.cli.conflicts:conflicts_command", "nbmerge.cli.conflicts_plain:run_conflicts"),
+    "resolve": Entry("nbmerge.cli.conflicts:resolve_command", "nbmerge.cli.conflicts_plain:run_resolve"),
+    "mergetool": Entry("nbmerge.cli.conflicts:mergetool_command"),
 }
 
 

@@ -2,13 +2,16 @@
 
   conflict_stages(path) -> Stages(base, ours, theirs) when the index has stages 2 and 3
                            for path, else None (not in a repository, not conflicted)
+  unmerged_notebooks()  -> the notebooks git reports as unmerged here, as paths from here
+  mark_resolved(path)   -> `git add PATH`, the real command
 """
 
 from __future__ import annotations
 
 import os
-from typing import Optional
+from typing import List, Optional
 
+from ..errors import PathError, UsageError
 from ..fix import Stages
 
 
@@ -38,3 +41,36 @@ def conflict_stages(path: str) -> Optional[Stages]:
         return None
     return Stages(base=repo[base.id].data if base is not None else None,
                   ours=repo[ours.id].data, theirs=repo[theirs.id].data)
+
+
+def unmerged_notebooks() -> List[str]:
+    """Notebooks git reports as unmerged in the current repository, as paths from here."""
+    import pygit2
+
+    gitdir = pygit2.discover_repository(os.getcwd())
+    if gitdir is None:
+        raise UsageError("not in a git repository: name the notebooks to look at")
+    repo = pygit2.Repository(gitdir)
+    if repo.workdir is None:
+        raise UsageError("bare repository: name the notebooks to look at")
+    conflicts = repo.index.conflicts
+    paths = set()
+    for entries in conflicts if conflicts is not None else ():
+        path = next(e.path for e in entries if e is not None)
+        if path.endswith(".ipynb"):
+            paths.add(os.path.relpath(os.path.join(repo.workdir, path)))
+    return sorted(paths)
+
+
+def mark_resolved(path: str) -> None:
+    """`git add PATH`: the real command, so the user's filters and hooks apply as they would."""
+    import subprocess
+
+    folder = os.path.dirname(os.path.abspath(path))
+    try:
+        done = subprocess.run(["git", "add", "--", os.path.basename(path)], cwd=folder,
+                              capture_output=True, text=True, timeout=120)
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise PathError(path, f"git add failed: {exc}") from None
+    if done.returncode != 0:
+        raise PathError(path, f"git add failed: {done.stderr.strip().splitlines()[-1:] or done.returncode}")

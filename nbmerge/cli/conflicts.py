@@ -1,0 +1,95 @@
+"""The `nbmerge conflicts` and `nbmerge resolve` click commands.
+
+Listing conflicts and `resolve --take` usually never get here: cli.main runs their
+plain-argv twins first (cli/conflicts_plain.py). Click handles help, mistakes in the
+arguments, and `resolve` without --take: the interactive walk (cli/walk.py).
+
+Exit codes: 0 nothing left to resolve, 1 conflicts left, 2 a file that cannot be read or
+written, or a command line that cannot be followed.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from ..errors import UsageError
+from .conflicts_plain import TAKES, list_conflicts, resolve_file
+from .group import command
+
+
+@command("conflicts")
+@click.argument("paths", nargs=-1, type=click.Path(dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="JSON for editors and bots (schema: docs/conflicts.md).")
+def conflicts_command(paths, as_json):
+    """List the conflicts left in notebooks, one line each, with the id `resolve` takes.
+
+    Without PATH: every notebook git reports as unmerged in this repository.
+    Exit 0 when nothing is left, 1 when something is, 2 when a file cannot be read.
+
+    Example: nbmerge conflicts analysis.ipynb
+    """
+    sys.exit(list_conflicts(list(paths), as_json=as_json, out=sys.stdout, err=sys.stderr))
+
+
+@command("resolve")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--take", type=click.Choice(TAKES),
+              help="Settle with this side (both: ours, then theirs). Without it: ask, conflict by conflict.")
+@click.option("--conflict", "ids", multiple=True, metavar="ID",
+              help="A conflict to settle (an id from `nbmerge conflicts`, or its start); repeatable.")
+@click.option("--all", "every", is_flag=True, help="Settle every conflict.")
+@click.option("--add", is_flag=True, help="`git add` the file once nothing is left.")
+def resolve_command(path, take, ids, every, add):
+    """Settle the conflicts in a notebook: by flags, or one by one in the terminal.
+
+    With --take, the chosen conflicts (--conflict ID ..., or --all) get that side; a
+    delete/modify conflict keeps or deletes the cell, a metadata conflict sets the key.
+    Without --take, in a terminal, each hunk is shown with ours, base and theirs: keys
+    o t b a (ours, theirs, base, both), e edit, s skip, u undo, q quit, ? help. Every
+    choice is written at once. Nothing outside the chosen conflicts changes.
+    Exit 0 when nothing is left, 1 when conflicts remain, 2 on a bad file or command line.
+
+    Example: nbmerge resolve analysis.ipynb --take theirs --all --add
+    """
+    if take is not None:
+        sys.exit(resolve_file(path, take, ids, every, add=add, err=sys.stderr))
+    if ids or every:
+        raise UsageError("--conflict and --all choose what --take settles; give --take too")
+    from .walk import walk_file
+
+    sys.exit(walk_file(path, add=add))
+
+
+@command("mergetool")
+@click.argument("base", type=click.Path(dir_okay=False))
+@click.argument("local", type=click.Path(dir_okay=False))
+@click.argument("remote", type=click.Path(dir_okay=False))
+@click.argument("merged", type=click.Path(dir_okay=False))
+def mergetool_command(base, local, remote, merged):
+    """Merge three versions cell by cell into MERGED, then settle what is left in the terminal.
+
+    What `git mergetool --tool=nbmerge` runs (`nbmerge install` registers it, with
+    trustExitCode), and by Mercurial and Jujutsu as set up in docs/conflicts.md. MERGED is
+    rebuilt from BASE, LOCAL and REMOTE; the conflicts left are walked one by one as by
+    `nbmerge resolve MERGED` (without a terminal they stay marked in the cells).
+    Exit 0 only when nothing is left, 1 when conflicts remain, 2 when a version is not a
+    notebook (MERGED is then left as it was).
+
+    Example: git mergetool --tool=nbmerge analysis.ipynb
+    """
+    from ..git.mergetool import merge_into
+    from .walk import walk_file
+
+    result = merge_into(base, local, remote, merged)
+    if not result.conflicts:
+        click.echo(f"{merged}: merged cell by cell, no conflicts left", err=True)
+        sys.exit(0)
+    count = f"{len(result.conflicts)} conflict{'s' * (len(result.conflicts) != 1)}"
+    if not sys.stdin.isatty():  # run by a tool without a terminal: leave the markers, say so
+        click.echo(f"{merged}: merged cell by cell; {count} left, marked inside the cells; "
+                   f"settle them with `nbmerge resolve {merged}`", err=True)
+        sys.exit(1)
+    click.echo(f"{merged}: merged cell by cell; {count} to settle", err=True)
+    sys.exit(walk_file(merged, by_git=True))

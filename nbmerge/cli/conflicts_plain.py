@@ -1,0 +1,167 @@
+"""`nbmerge conflicts` and `nbmerge resolve --take` without click: the plain-argv twins of
+cli/conflicts.py, and the work both twins share.
+
+  run_conflicts(argv), run_resolve(argv) -> exit code, or None: let click handle it
+  list_conflicts(paths, as_json, out)    -> `conflicts`: print what is left; 0 none, 1 some, 2 unreadable
+  resolve_file(path, take, ids, every)   -> `resolve --take`: settle, write, report; 0 none left, 1 some
+  read_notebook(path), write_notebook(..)-> a notebook and its layout in; written back atomically
+
+Both run right after a merge, often from an editor or a script, so like the merge driver they
+start without click or nbformat.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from ..conflicts import conflicts_document, describe, find_conflicts, select
+from ..errors import EXIT_ERROR, EXIT_FOUND, EXIT_OK, NotebookReadError, UsageError
+from ..notebook import detect_format, parse_notebook, read_file, serialize_notebook, write_file_atomic
+from ..resolve import Decision, Take, resolve_conflicts
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing costs start-up time; annotations are never evaluated
+    from typing import IO, List, Optional, Sequence, Tuple
+
+TAKES = tuple(take.value for take in Take)
+
+
+def read_notebook(path: str):
+    """(notebook, layout) of the file at path; NotebookReadError naming it when it is not one."""
+    data = read_file(path)
+    nb = parse_notebook(data, path)
+    return nb, detect_format(data, nb)
+
+
+def write_notebook(path: str, nb: dict, layout) -> None:
+    """Replace the file in one step, in the layout it had."""
+    try:
+        write_file_atomic(path, serialize_notebook(nb, layout))
+    except OSError as exc:
+        raise NotebookReadError(path, f"cannot write it: {exc.strerror or exc}") from None
+
+
+def list_conflicts(paths: Sequence[str], *, as_json: bool, out: IO[str], err: IO[str]) -> int:
+    """Print every conflict left in paths (none: git's unmerged notebooks); return the exit code."""
+    if not paths:
+        from ..git.stages import unmerged_notebooks  # pygit2: only when asked to look in git
+
+        paths = unmerged_notebooks()
+    found: List[Tuple[str, list]] = []
+    errors: List[Tuple[str, str]] = []
+    for path in paths:
+        try:
+            nb, _ = read_notebook(path)
+        except NotebookReadError as exc:
+            errors.append((path, exc.problem))
+            continue
+        found.append((path, find_conflicts(nb)))
+    left = sum(len(conflicts) for _, conflicts in found)
+    if as_json:
+        json.dump(conflicts_document(found, errors), out, indent=1, ensure_ascii=False)
+        out.write("\n")
+    else:
+        for path, conflicts in found:
+            for conflict in conflicts:
+                out.write(f"{path}: {describe(conflict)}\n")
+        for path, problem in errors:
+            err.write(f"Error: {path}: {problem}\n")
+        if not left and not errors:
+            err.write(f"no conflicts left in {_count(len(found), 'notebook')}\n" if found
+                      else "no unmerged notebooks\n")
+    if errors:
+        return EXIT_ERROR
+    return EXIT_FOUND if left else EXIT_OK
+
+
+def resolve_file(path: str, take: str, ids: Sequence[str], every: bool, *, add: bool, err: IO[str]) -> int:
+    """Settle the named conflicts (or all) with one side, write the file, say what is left."""
+    if take not in TAKES:
+        raise UsageError(f"--take must be one of {', '.join(TAKES)}, not {take!r}")
+    if not ids and not every:
+        raise UsageError("say which conflicts: --conflict ID (see `nbmerge conflicts`) or --all")
+    nb, layout = read_notebook(path)
+    conflicts = find_conflicts(nb)
+    chosen = conflicts if every else select(conflicts, ids)
+    result = resolve_conflicts(nb, [Decision(conflict, Take(take)) for conflict in chosen])
+    if result.settled:
+        write_notebook(path, result.notebook, layout)
+        err.write(f"{path}: took {take} for {_count(len(result.settled), 'conflict')}\n")
+    for conflict, reason in result.skipped:
+        err.write(f"{path}: {describe(conflict)}: left as it is: {reason}\n")
+    return report_left(path, find_conflicts(result.notebook), add=add, err=err)
+
+
+def report_left(path: str, left: list, *, add: bool, err: IO[str], by_git: bool = False) -> int:
+    """What is left and what to do next; `git add` the file when nothing is and add is set.
+
+    by_git: git mergetool marks the file resolved itself, on exit 0.
+    """
+    if left:
+        err.write(f"{path}: {_count(len(left), 'conflict')} left; `nbmerge conflicts {path}` lists them\n")
+        return EXIT_FOUND
+    if by_git:
+        err.write(f"{path}: no conflicts left\n")
+    elif add:
+        from ..git.stages import mark_resolved  # subprocess and git: only when asked
+
+        mark_resolved(path)
+        err.write(f"{path}: no conflicts left; added to the index\n")
+    else:
+        err.write(f"{path}: no conflicts left; mark it resolved with `git add {path}`\n")
+    return EXIT_OK
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'s' if n != 1 else ''}"
+
+
+# ---------------------------------------------------------------- plain-argv entries
+
+def _parse(argv: Sequence[str], flags: dict, valued: dict) -> Optional[Tuple[dict, List[str]]]:
+    """Known flags (flags: on/off; valued: repeatable FLAG VALUE) and positionals; None else."""
+    found: dict = dict.fromkeys(flags.values(), False)
+    found.update((name, []) for name in valued.values())
+    positional: List[str] = []
+    args = list(argv)
+    while args:
+        arg = args.pop(0)
+        name, eq, value = arg.partition("=")
+        if arg in flags:
+            found[flags[arg]] = True
+        elif name in valued:
+            if not eq:
+                if not args:
+                    return None
+                value = args.pop(0)
+            found[valued[name]].append(value)
+        elif arg == "-" or not arg.startswith("-"):
+            positional.append(arg)
+        else:
+            return None  # --, --help, an unknown or misspelt flag: click says what is wrong
+    return found, positional
+
+
+def run_conflicts(argv: Sequence[str]) -> Optional[int]:
+    """`nbmerge conflicts [--json] [PATH...]`; None: let click handle it."""
+    parsed = _parse(argv, {"--json": "as_json"}, {})
+    if parsed is None:
+        return None
+    flags, paths = parsed
+    out = sys.stdout
+    code = list_conflicts(paths, as_json=flags["as_json"], out=out, err=sys.stderr)
+    out.flush()
+    return code
+
+
+def run_resolve(argv: Sequence[str]) -> Optional[int]:
+    """`nbmerge resolve PATH --take SIDE (--conflict ID... | --all) [--add]`; None: let click do it."""
+    parsed = _parse(argv, {"--all": "every", "--add": "add"}, {"--take": "take", "--conflict": "ids"})
+    if parsed is None:
+        return None
+    flags, paths = parsed
+    if len(paths) != 1 or len(flags["take"]) != 1:
+        return None  # no --take is the interactive walk; click says what else is wrong
+    return resolve_file(paths[0], flags["take"][0], flags["ids"], flags["every"], add=flags["add"],
+                        err=sys.stderr)
