@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import shlex
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -86,3 +89,56 @@ def assert_valid_notebook(path_or_text) -> dict:
     nb = nbformat.reads(text, as_version=nbformat.NO_CONVERT)
     nbformat.validate(nb)
     return json.loads(text)
+
+
+class Terminal:
+    """A command running in a tmux server of its own (its own socket, so the test's environment
+    is the command's): type keys with send-keys, read the screen with capture-pane."""
+
+    def __init__(self, tmp_path, command, cwd):
+        self.socket = str(tmp_path / "tmux.sock")
+        env = {key: os.environ[key] for key in ("HOME", "XDG_CONFIG_HOME", "GIT_CONFIG_NOSYSTEM", "PATH",
+                                                  "GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME",
+                                                  "GIT_COMMITTER_EMAIL", "VISUAL", "EDITOR")
+               if key in os.environ}
+        env.update(NO_COLOR="1", PYTHONPATH=str(ROOT))
+        line = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
+        script = f"cd {shlex.quote(str(cwd))} && env {line} {command}; echo EXIT=$?; sleep 60"
+        self.tmux("new-session", "-d", "-x", "150", "-y", "50", script)
+
+    def tmux(self, *args):
+        return subprocess.run(["tmux", "-S", self.socket, *args], capture_output=True, text=True, check=True)
+
+    def screen(self):
+        return self.tmux("capture-pane", "-p", "-S", "-200").stdout
+
+    def wait_for(self, text, count=1, timeout=20):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            shown = self.screen()
+            if shown.count(text) >= count:
+                return shown
+            time.sleep(0.1)
+        raise AssertionError(f"{text!r} (x{count}) never appeared; the screen:\n{self.screen()}")
+
+    def press(self, key, then, count):
+        """Press key, then wait until the screen shows `then` count times."""
+        self.tmux("send-keys", key)
+        return self.wait_for(then, count)
+
+    def close(self):
+        subprocess.run(["tmux", "-S", self.socket, "kill-server"], capture_output=True)
+
+
+@pytest.fixture
+def terminal(tmp_path):
+    """start(command, cwd) -> a Terminal running command in a tmux server of its own."""
+    opened = []
+
+    def start(command, cwd):
+        opened.append(Terminal(tmp_path, command, cwd))
+        return opened[-1]
+
+    yield start
+    for term in opened:
+        term.close()
