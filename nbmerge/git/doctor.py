@@ -230,7 +230,7 @@ def doctor(cwd: Path, env: Mapping[str, str], version: Tuple[int, ...], probe: O
         findings += _filter_findings(state, env)
     for scope, values in state.config.items():
         for key, (command, where) in values.items():
-            if key.endswith((".driver", ".textconv", ".command", ".clean", ".process")):
+            if key.endswith((".driver", ".textconv", ".command", ".clean", ".process", ".cmd")):
                 findings += _command_findings(key, command, where)
         driver = values.get("merge.nbmerge.driver")
         if driver and not all(p in driver[0].split() for p in ("%O", "%A", "%B")):

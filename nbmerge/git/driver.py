@@ -62,16 +62,16 @@ def text_fallback(base: bytes, ours: bytes, theirs: bytes, options: MergeOptions
     return merged.encode("utf-8")
 
 
-def _git_conflict_style() -> ConflictStyle:
-    """merge.conflictStyle of the repository git is merging in (the driver's cwd)."""
+def git_conflict_style(unset: ConflictStyle = ConflictStyle.MERGE) -> ConflictStyle:
+    """merge.conflictStyle of the repository git is merging in (the cwd); unset when none is set."""
     import subprocess  # only a conflict needs it; it costs start-up time
 
     try:
         out = subprocess.run(["git", "config", "--get", "merge.conflictStyle"],
                              capture_output=True, text=True, timeout=10).stdout
     except (OSError, subprocess.SubprocessError):
-        return ConflictStyle.MERGE
-    return parse_conflict_style(out)
+        return unset
+    return parse_conflict_style(out) if out.strip() else unset
 
 
 DRIVER_USAGE = f"""usage: nbmerge merge-driver BASE OURS THEIRS [MARKER_SIZE [PATH]] [options]
@@ -162,7 +162,7 @@ def run_merge_driver(argv: "list[str]") -> int:
     try:
         merged = merge_bytes(base, ours, theirs, options, names=names)
         if merged.result.conflicts and "conflict_style" not in args:
-            style = _git_conflict_style()
+            style = git_conflict_style()
             if style is not ConflictStyle.MERGE:  # only a conflict shows the style: ask git lazily
                 merged = merge_bytes(base, ours, theirs, options._replace(conflict_style=style), names=names)
     except NotebookReadError as exc:

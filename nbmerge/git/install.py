@@ -27,10 +27,11 @@ from ..errors import (AttributeConflictError, BareRepositoryError, NbmergeError,
                       WriteError)
 
 DRIVER = "nbmerge"  # the name in merge.<name>, diff.<name>, filter.<name> and the attributes
-OUR_SECTIONS = (f"merge.{DRIVER}", f"diff.{DRIVER}", f"filter.{DRIVER}")
+OUR_SECTIONS = (f"merge.{DRIVER}", f"diff.{DRIVER}", f"filter.{DRIVER}", f"mergetool.{DRIVER}")
+MERGETOOL_KEYS = (f"mergetool.{DRIVER}.cmd", f"mergetool.{DRIVER}.trustExitCode")
 FILTER_KEYS = tuple(f"filter.{DRIVER}.{key}" for key in ("clean", "smudge", "process", "required"))
 OUR_KEYS = (f"merge.{DRIVER}.name", f"merge.{DRIVER}.driver", f"diff.{DRIVER}.textconv",
-            f"diff.{DRIVER}.command") + FILTER_KEYS
+            f"diff.{DRIVER}.command") + FILTER_KEYS + MERGETOOL_KEYS
 FILTER_ATTRIBUTE = f"*.ipynb filter={DRIVER}"  # routes notebooks to nbmerge.git.filter
 ATTRIBUTE_MARKER = "# nbmerge: merge and diff notebooks cell by cell (added by `nbmerge install`)"
 # on a file install created, so uninstall knows to delete the file rather than leave it empty
@@ -182,6 +183,9 @@ def desired_config(python_exe: str, *, version: Tuple[int, ...], rich_diff: bool
         "merge.nbmerge.name": "nbmerge: notebooks merged cell by cell",
         "merge.nbmerge.driver": driver + " %O %A %B %L %P",
         "diff.nbmerge.textconv": f"{python} -m nbmerge textconv",
+        # git-mergetool(1): the variables are set for the command, which git runs with sh
+        "mergetool.nbmerge.cmd": f'{python} -m nbmerge mergetool "$BASE" "$LOCAL" "$REMOTE" "$MERGED"',
+        "mergetool.nbmerge.trustExitCode": "true",  # exit 0 only when nothing is left
     }
     if rich_diff:
         settings["diff.nbmerge.command"] = f"{python} -m nbmerge diff-driver"
@@ -273,7 +277,7 @@ def _write_config(path: Path, todo: Mapping[str, Optional[str]]) -> None:
         path.unlink()
 
 
-_SECTION = re.compile(r'^\s*\[\s*(merge|diff|filter)\s+"nbmerge"\s*\]\s*$', re.IGNORECASE)
+_SECTION = re.compile(r'^\s*\[\s*(merge|diff|filter|mergetool)\s+"nbmerge"\s*\]\s*$', re.IGNORECASE)
 
 
 def _drop_empty_sections(path: Path) -> None:

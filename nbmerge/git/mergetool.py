@@ -1,0 +1,32 @@
+"""What `git mergetool --tool=nbmerge` does first: merge the three versions cell by cell into MERGED.
+
+  merge_into(base, local, remote, merged) -> MergeResult: MERGED written, conflicts left listed
+
+git(1) mergetool runs the configured command with $BASE $LOCAL $REMOTE $MERGED: temporary
+files of the three versions and the work-tree file. MERGED may hold git's own line merge (or
+ours, when the merge driver ran), so it is rebuilt from the three versions, never read.
+Unless the repository sets merge.conflictStyle, markers carry the base (diff3): a person
+choosing between versions wants to see what both started from.
+"""
+
+from __future__ import annotations
+
+import os
+
+from ..config import load_settings, merge_options
+from ..notebook import read_file, write_file_atomic
+from ..policy import ConflictStyle
+from .driver import git_conflict_style, merge_bytes
+
+
+def merge_into(base: str, local: str, remote: str, merged: str):
+    """Merge BASE, LOCAL and REMOTE, write MERGED in one step; NotebookReadError for a bad side."""
+    # git passes an empty or missing BASE when both sides added the file
+    base_data = read_file(base) if base and os.path.exists(base) else b""
+    local_data, remote_data = read_file(local), read_file(remote)
+    options = merge_options(load_settings(start=os.path.dirname(os.path.abspath(merged))),
+                            conflict_style=git_conflict_style(unset=ConflictStyle.DIFF3))
+    names = (f"{merged} (base)", f"{merged} (local)", f"{merged} (remote)")
+    result = merge_bytes(base_data, local_data, remote_data, options, names=names)
+    write_file_atomic(merged, result.data)
+    return result.result
