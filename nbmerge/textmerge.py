@@ -4,6 +4,7 @@
   merge_regions(base, ours, theirs)  -> tagged regions: unchanged / ours / theirs / same / conflict
   refine_conflicts(regions, style)   -> conflicts narrowed to the lines that really differ
   render_regions(regions, ...)       -> merged lines with git-style markers
+  line_regions(base, ours, theirs, style) -> the refined regions merge_text renders
   merge_text(base, ours, theirs, ...)-> (merged text, number of conflicts)
 """
 
@@ -54,13 +55,15 @@ def _matching_blocks(base: Lines, other: Lines):
     return SequenceMatcher(None, base, other, autojunk=False).get_matching_blocks()
 
 
-def sync_regions(base: Lines, ours: Lines, theirs: Lines) -> Iterator[Tuple[int, int, int, int, int, int]]:
+def sync_regions(base: Lines, ours: Lines, theirs: Lines,
+                 matching_blocks=_matching_blocks) -> Iterator[Tuple[int, int, int, int, int, int]]:
     """Yield (base_start, base_end, ours_start, ours_end, theirs_start, theirs_end) of shared runs.
 
-    The last one is always the empty run at the ends of all three.
+    The last one is always the empty run at the ends of all three. matching_blocks(base, side)
+    gives (base_at, side_at, size) runs ending with (len(base), len(side), 0), as difflib does.
     """
-    ours_blocks = _matching_blocks(base, ours)
-    theirs_blocks = _matching_blocks(base, theirs)
+    ours_blocks = matching_blocks(base, ours)
+    theirs_blocks = matching_blocks(base, theirs)
     i = j = 0
     while i < len(ours_blocks) and j < len(theirs_blocks):
         o_base, o_at, o_len = ours_blocks[i]
@@ -196,15 +199,24 @@ def merge_final_newline(base: str, ours: str, theirs: str) -> bool:
     return has[2]
 
 
+def line_regions(base: str, ours: str, theirs: str, style: ConflictStyle) -> List[Region]:
+    """The tagged, refined regions of a line merge of three texts."""
+    base_l, ours_l, theirs_l = split_lines(base), split_lines(ours), split_lines(theirs)
+    return refine_conflicts(list(merge_regions(base_l, ours_l, theirs_l)), style)
+
+
 def merge_text(base: str, ours: str, theirs: str, *, style: ConflictStyle = ConflictStyle.MERGE,
                labels: Labels = Labels(), marker_size: int = 7,
-               strategy: Strategy = Strategy.MARKERS, settle=None) -> Tuple[str, int]:
-    """Merge three versions of a text; return the result and its number of conflicts."""
+               strategy: Strategy = Strategy.MARKERS, settle=None, regions=None) -> Tuple[str, int]:
+    """Merge three versions of a text; return the result and its number of conflicts.
+
+    regions: line_regions(base, ours, theirs, style) when the caller already has them.
+    """
     who = changed_by(base, ours, theirs)
     if who != BOTH:
         return (theirs if who == THEIRS else ours), 0
-    base_l, ours_l, theirs_l = split_lines(base), split_lines(ours), split_lines(theirs)
-    regions = refine_conflicts(list(merge_regions(base_l, ours_l, theirs_l)), style)
+    if regions is None:
+        regions = line_regions(base, ours, theirs, style)
     lines, conflicts = render_regions(regions, style=style, labels=labels, marker_size=marker_size,
                                       strategy=strategy, settle=settle)
     text = "".join(lines)
