@@ -1,6 +1,6 @@
 """Three-way merge of notebooks as plain dicts: decide the cell order, then merge each cell.
 
-  merge_notebooks(base, ours, theirs, options) -> MergeResult(notebook, conflicts)
+  merge_notebooks(base, ours, theirs, options) -> MergeResult(notebook, conflicts, layout)
   merge_cell(base, ours, theirs, options)     -> one merged cell and its conflicts
 
 The cell order is merged in `order`, metadata in `metamerge`; cells are named by tokens:
@@ -40,8 +40,15 @@ class Conflict(namedtuple("Conflict", "kind field cell_index cell_id hunks", def
     __slots__ = ()
 
 
-class MergeResult(namedtuple("MergeResult", "notebook conflicts")):
-    """The merged notebook, always valid, and the list of what is left to resolve."""
+class LayoutSettled(namedtuple("LayoutSettled", "cell_index cell_id hunks")):
+    """A cell where hunks line-merge conflicts were only layout, and were merged by meaning."""
+
+    __slots__ = ()
+
+
+class MergeResult(namedtuple("MergeResult", "notebook conflicts layout", defaults=((),))):
+    """The merged notebook, always valid, the list of what is left to resolve, and the
+    cells whose conflicts were resolved by layout (LayoutSettled)."""
 
     __slots__ = ()
 
@@ -87,10 +94,12 @@ def _pick_outputs(origin: str, base: dict, ours: dict, theirs: dict, options: Me
 
 
 def merge_cell(base: Optional[dict], ours: dict, theirs: dict, options: MergeOptions,
-               settle=None) -> Tuple[dict, List[Tuple[ConflictKind, str, int]]]:
+               settle=None, *, python: bool = True,
+               layout: Optional[List[int]] = None) -> Tuple[dict, List[Tuple[ConflictKind, str, int]]]:
     """Merge one cell present on both sides (base None: added on both); return it and its conflicts.
 
-    settle: see textmerge.render_regions.
+    settle: see textmerge.render_regions. python: code cells are Python (merged by meaning
+    when their lines conflict). layout: gets the number of conflicts resolved by layout.
     """
     if base is not None and not options.strip_outputs:
         # Most cells changed on one side at most; whole-dict equality is cheap and exact.
@@ -104,6 +113,11 @@ def merge_cell(base: Optional[dict], ours: dict, theirs: dict, options: MergeOpt
     text, hunks = merge_text(b_text, o_text, t_text, style=options.conflict_style,
                              labels=options.labels, marker_size=options.marker_size,
                              strategy=options.strategy, settle=settle)
+    cell_type = ours.get("cell_type")
+    if options.layout_merge and cell_type == theirs.get("cell_type") \
+            and (cell_type == "markdown" or (cell_type == "code" and python)):
+        text, hunks = _merge_by_meaning(b_text, o_text, t_text, text, hunks, cell_type, options,
+                                        settle, layout)
     origin = changed_by(b_text, o_text, t_text)
     if origin == BOTH:
         origin = "conflict" if hunks else "merged"
@@ -145,6 +159,47 @@ def merge_cell(base: Optional[dict], ours: dict, theirs: dict, options: MergeOpt
                                                            if e["field"] != "cell_type"), 1))
     cell["metadata"] = metadata
     return cell, conflicts
+
+
+def _merge_by_meaning(base: str, ours: str, theirs: str, text: str, hunks: int, cell_type: str,
+                      options: MergeOptions, settle, layout: Optional[List[int]]) -> Tuple[str, int]:
+    """The line merge, unless tokens do better: conflicts that are only layout are settled, and
+    a clean line merge beside a side that only re-laid the cell out must mean the other side.
+
+    layout gets the number of conflicts settled (0: a clean line merge redone by tokens).
+    """
+    if hunks:
+        if options.strategy is not Strategy.MARKERS:
+            return text, hunks
+        from .layoutmerge import merge_source  # only a conflict pays for it (tokenize, re)
+
+        by_meaning = merge_source(base, ours, theirs, cell_type=cell_type,
+                                  style=options.conflict_style, labels=options.labels,
+                                  marker_size=options.marker_size, settle=settle,
+                                  formatter=options.formatter)
+        if by_meaning is None or by_meaning[1] >= hunks:
+            return text, hunks
+        if layout is not None:
+            layout.append(hunks - by_meaning[1])
+        return by_meaning
+    if base in (ours, theirs) or ours == theirs or not (_same_but_spaces(base, ours)
+                                                       or _same_but_spaces(base, theirs)):
+        return text, hunks
+    # A side re-laid the cell out: lines it moved can make the line merge match blank lines
+    # and put the other side's new lines in the wrong place, cleanly. Check by tokens.
+    from .layoutmerge import redo_clean_merge
+
+    redone = redo_clean_merge(base, ours, theirs, text, cell_type=cell_type, formatter=options.formatter)
+    if redone is None:
+        return text, hunks
+    if layout is not None:
+        layout.append(0)
+    return redone, 0
+
+
+def _same_but_spaces(a: str, b: str) -> bool:
+    """Whether a and b differ only in whitespace: a cheap test before tokenizing anything."""
+    return a.split() == b.split() or "".join(a.split()) == "".join(b.split())
 
 
 def deleted_cell_conflict(base: dict, kept: dict, *, deleted_by: str,
@@ -219,21 +274,26 @@ def merge_notebooks(base: dict, ours: dict, theirs: dict,
     placed = set(order)
     order = _restore_kept(order, placed, b_cells, o_cells, t_cells, base_in_ours, base_in_theirs,
                           ours_seq, theirs_seq, options)
+    python = all(_code_is_python(nb) for nb in (base, ours, theirs))
+    layout: List[Tuple[int, int]] = []
     for tok in order:
         kind, n = tok
         found: List[Tuple[ConflictKind, str, int]] = []
+        settled: List[int] = []
         if kind == "b":
             b_cell = b_cells[n]
             o_cell = o_cells[base_in_ours[n]] if n in base_in_ours else None
             t_cell = t_cells[base_in_theirs[n]] if n in base_in_theirs else None
             if o_cell is not None and t_cell is not None:
-                cell, found = merge_cell(b_cell, o_cell, t_cell, options, settle)
+                cell, found = merge_cell(b_cell, o_cell, t_cell, options, settle, python=python,
+                                         layout=settled)
             else:
                 cell = _one_side_deleted(b_cell, o_cell, t_cell, options, found)
                 if cell is None:
                     continue
         elif kind == "o" and n in theirs_of_ours:
-            cell, found = merge_cell(None, o_cells[n], t_cells[theirs_of_ours[n]], added_options)
+            cell, found = merge_cell(None, o_cells[n], t_cells[theirs_of_ours[n]], added_options,
+                                     python=python, layout=settled)
             if b_cells:  # against an empty base (both added the file; `fix` without one) every cell is new
                 found = [(ConflictKind.ADD_ADD if k is ConflictKind.SOURCE else k, f, h) for k, f, h in found]
         else:
@@ -242,6 +302,7 @@ def merge_notebooks(base: dict, ours: dict, theirs: dict,
                 cell["outputs"], cell["execution_count"] = [], None
         for kind_found, field_name, hunks in found:
             conflicts.append(Conflict(kind_found, field_name, len(cells), cell_id(cell), hunks))
+        layout.extend((len(cells), hunks) for hunks in settled)
         cells.append(cell)
 
     notebook = _merge_top_level(base, ours, theirs, options, conflicts)
@@ -250,7 +311,20 @@ def merge_notebooks(base: dict, ours: dict, theirs: dict,
     conflicts = [Conflict(c.kind, c.field, c.cell_index,
                           cells[c.cell_index].get("id") if c.cell_index is not None else None, c.hunks)
                  for c in conflicts]
-    return MergeResult(_ordered_like(notebook, ours), conflicts)
+    layout_settled = [LayoutSettled(at, cells[at].get("id"), hunks) for at, hunks in layout]
+    return MergeResult(_ordered_like(notebook, ours), conflicts, layout_settled)
+
+
+def _code_is_python(notebook: dict) -> bool:
+    """Whether the notebook's code cells are Python (or it does not say)."""
+    metadata = notebook.get("metadata")
+    if not isinstance(metadata, dict):
+        return True
+    for key, field in (("kernelspec", "language"), ("language_info", "name")):
+        value = metadata.get(key)
+        if isinstance(value, dict) and isinstance(value.get(field), str):
+            return value[field].strip().lower() in ("python", "python3", "ipython", "ipython3")
+    return True
 
 
 def _moved_lines_settler(b_cells, o_cells, t_cells, ours_to_base, theirs_to_base):

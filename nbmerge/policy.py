@@ -56,10 +56,15 @@ class Labels(namedtuple("Labels", "ours base theirs", defaults=("ours", "base", 
 
 class MergeOptions(namedtuple("MergeOptions", [
         "conflict_style", "marker_size", "labels", "strategy", "strip_outputs",
-        "volatile_notebook_metadata", "volatile_cell_metadata"],
+        "volatile_notebook_metadata", "volatile_cell_metadata", "layout_merge", "formatter"],
         defaults=(ConflictStyle.MERGE, 7, Labels(), Strategy.MARKERS, False,
-                  VOLATILE_NOTEBOOK_METADATA, VOLATILE_CELL_METADATA))):
-    """Everything that changes how a merge is decided and written (immutable; use _replace)."""
+                  VOLATILE_NOTEBOOK_METADATA, VOLATILE_CELL_METADATA, True, None))):
+    """Everything that changes how a merge is decided and written (immutable; use _replace).
+
+    layout_merge: conflicts that are only layout (same Python tokens; markdown differing in
+    trailing spaces or blank lines) are settled (see layoutmerge). formatter: None, or a
+    function from code to formatted code (or None) that lays such merges out.
+    """
 
     __slots__ = ()
 
