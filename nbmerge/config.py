@@ -18,6 +18,7 @@ import os
 from collections import namedtuple
 
 from .errors import ConfigError
+from .formatter import FORMATTERS, Formatter
 from .policy import KEPT_BY_DEFAULT, VOLATILE_CELL_METADATA, VOLATILE_NOTEBOOK_METADATA, MergeOptions
 
 TYPE_CHECKING = False
@@ -49,6 +50,10 @@ KEYS = (
     Key("extra-cell-metadata", (), tuple, "more cell metadata keys to treat as volatile"),
     Key("schema", True, bool, "check validates notebooks against the nbformat schema"),
     Key("exclude", (), tuple, "glob patterns of paths skipped when walking directories"),
+    Key("layout-merge", True, bool,
+        "the merge settles conflicts that are only layout (same Python tokens; markdown spacing)"),
+    Key("formatter", "auto", str,
+        "lays out layout merges: \"black\", \"ruff\", \"none\", or \"auto\" (the repository's settings)"),
 )
 KEYS_BY_NAME = {key.name: key for key in KEYS}
 
@@ -129,6 +134,8 @@ def _coerce(key: Key, value: Any, where) -> Any:
         return tuple(value)
     if not isinstance(value, key.kind):
         raise ConfigError(where, f"{key.name} must be a {key.kind.__name__}, not {value!r}")
+    if key.name == "formatter" and value not in FORMATTERS:
+        raise ConfigError(where, f"formatter must be one of {', '.join(FORMATTERS)}, not {value!r}")
     return value
 
 
@@ -182,7 +189,8 @@ def clean_options(settings: Settings) -> CleanOptions:
 
 
 def merge_option_fields(settings: Settings) -> Dict[str, Any]:
-    """MergeOptions fields the table sets: extra volatile keys, and strip_outputs if set there.
+    """MergeOptions fields the table sets: extra volatile keys, layout merging and its formatter
+    (found from the table's folder), and strip_outputs if set there.
 
     The keep-* lists are not used: keeping a key in the committed file does not make a
     conflict in it matter more. strip-outputs defaults to True for clean, but a merge only
@@ -194,6 +202,10 @@ def merge_option_fields(settings: Settings) -> Dict[str, Any]:
     }
     if settings.is_set("strip-outputs"):
         fields["strip_outputs"] = settings["strip-outputs"]
+    if settings.is_set("layout-merge"):
+        fields["layout_merge"] = settings["layout-merge"]
+    if settings.is_set("formatter") and settings.path is not None:
+        fields["formatter"] = Formatter(os.path.dirname(os.path.abspath(settings.path)), settings["formatter"])
     return fields
 
 

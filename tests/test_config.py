@@ -91,6 +91,17 @@ def test_merge_fields_take_only_what_the_table_says(project):
     MergeOptions(**fields)  # every field is one MergeOptions has
 
 
+def test_layout_merge_keys(project):
+    (project / "pyproject.toml").write_text("[tool.nbmerge]\nlayout-merge = false\nformatter = 'ruff'\n")
+    fields = merge_option_fields(load_settings(project))
+    assert fields["layout_merge"] is False
+    assert fields["formatter"].name == "ruff" and fields["formatter"].folder == str(project)
+    MergeOptions(**fields)
+    (project / "pyproject.toml").write_text("[tool.nbmerge]\nformatter = 'yapf'\n")
+    with pytest.raises(ConfigError, match="formatter must be one of auto, black, ruff, none"):
+        load_settings(project)
+
+
 def test_command_line_overrides_are_labelled(project):
     settings = default_settings().override(strip_outputs=False, keep_output_tag=None)
     assert settings["strip-outputs"] is False and settings.sources["strip-outputs"] == "command line"
