@@ -496,15 +496,17 @@ def settle_layout_hunks(regions, cell_type: str, settle=None) -> set:
 
 
 def merge_source(base: str, ours: str, theirs: str, *, cell_type: str, style, labels, marker_size: int,
-                 settle=None, formatter: Optional[Formatter] = None):
-    """A cell's source merged by meaning: (text, conflicts left), or None when layout settles nothing.
+                 strategy=None, settle=None, formatter: Optional[Formatter] = None):
+    """A cell's source merged by meaning: (text, conflicts left, conflicts settled), or None
+    when layout settles nothing. settled is None when the whole cell merged by meaning.
 
     The whole cell is merged over tokens first; failing that, each line-merge conflict whose
-    two sides mean the same is settled on its own, and the rest keep their markers.
+    two sides mean the same is settled on its own, and strategy (markers by default) deals
+    with the rest.
     """
     text = merge_by_meaning(base, ours, theirs, cell_type=cell_type, formatter=formatter)
     if text is not None:
-        return text, 0
+        return text, 0, None
     from .textmerge import line_regions, merge_text
 
     regions = line_regions(base, ours, theirs, style)
@@ -517,8 +519,10 @@ def merge_source(base: str, ours: str, theirs: str, *, cell_type: str, style, la
             return region.ours
         return settle(region) if settle is not None else None
 
-    return merge_text(base, ours, theirs, style=style, labels=labels, marker_size=marker_size,
-                      settle=settle_by_layout, regions=regions)
+    text, left = merge_text(base, ours, theirs, style=style, labels=labels, marker_size=marker_size,
+                            settle=settle_by_layout, regions=regions,
+                            **({"strategy": strategy} if strategy is not None else {}))
+    return text, left, len(layout)
 
 
 def redo_clean_merge(base: str, ours: str, theirs: str, merged: str, *, cell_type: str,

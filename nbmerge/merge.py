@@ -110,12 +110,14 @@ def merge_cell(base: Optional[dict], ours: dict, theirs: dict, options: MergeOpt
         base = {"cell_type": ours.get("cell_type"), "source": "", "metadata": {}, "outputs": []}
     conflicts: List[Tuple[ConflictKind, str, int]] = []
     b_text, o_text, t_text = source_text(base), source_text(ours), source_text(theirs)
+    cell_type = ours.get("cell_type")
+    by_meaning = options.layout_merge and cell_type == theirs.get("cell_type") \
+        and (cell_type == "markdown" or (cell_type == "code" and python))
+    # Layout goes first, whatever the strategy: a hunk that is only layout is no conflict.
     text, hunks = merge_text(b_text, o_text, t_text, style=options.conflict_style,
                              labels=options.labels, marker_size=options.marker_size,
-                             strategy=options.strategy, settle=settle)
-    cell_type = ours.get("cell_type")
-    if options.layout_merge and cell_type == theirs.get("cell_type") \
-            and (cell_type == "markdown" or (cell_type == "code" and python)):
+                             strategy=Strategy.MARKERS if by_meaning else options.strategy, settle=settle)
+    if by_meaning:
         text, hunks = _merge_by_meaning(b_text, o_text, t_text, text, hunks, cell_type, options,
                                         settle, layout)
     origin = changed_by(b_text, o_text, t_text)
@@ -169,19 +171,21 @@ def _merge_by_meaning(base: str, ours: str, theirs: str, text: str, hunks: int, 
     layout gets the number of conflicts settled (0: a clean line merge redone by tokens).
     """
     if hunks:
-        if options.strategy is not Strategy.MARKERS:
-            return text, hunks
         from .layoutmerge import merge_source  # only a conflict pays for it (tokenize, re)
 
         by_meaning = merge_source(base, ours, theirs, cell_type=cell_type,
                                   style=options.conflict_style, labels=options.labels,
-                                  marker_size=options.marker_size, settle=settle,
-                                  formatter=options.formatter)
-        if by_meaning is None or by_meaning[1] >= hunks:
-            return text, hunks
+                                  marker_size=options.marker_size, strategy=options.strategy,
+                                  settle=settle, formatter=options.formatter)
+        if by_meaning is None:
+            if options.strategy is Strategy.MARKERS:
+                return text, hunks
+            return merge_text(base, ours, theirs, style=options.conflict_style, labels=options.labels,
+                              marker_size=options.marker_size, strategy=options.strategy, settle=settle)
+        merged, left, settled = by_meaning
         if layout is not None:
-            layout.append(hunks - by_meaning[1])
-        return by_meaning
+            layout.append(hunks if settled is None else settled)
+        return merged, left
     if base in (ours, theirs) or ours == theirs or not (_same_but_spaces(base, ours)
                                                        or _same_but_spaces(base, theirs)):
         return text, hunks

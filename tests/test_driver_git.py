@@ -151,3 +151,41 @@ def test_bad_config_warns_and_merges(git_repo):
     assert result.returncode == 0
     assert "unknown key 'strip-outptus'" in result.stderr and "default settings" in result.stderr
     assert path.read_bytes() == (case / "expected.ipynb").read_bytes()
+
+
+# ---------------------------------------------------------------- layout merges (issue 14)
+
+
+def test_reformatted_cell_and_changed_literal_merge_through_git_with_the_repos_black(git_repo):
+    """Ours ran black over a cell, theirs changed a literal in it: clean, formatted, and said."""
+    case = CASE / "layout_black_one_side_literal_other"
+    (git_repo / "pyproject.toml").write_text("[tool.black]\nline-length = 88\n")
+    path, result = merge_fixture(git_repo, case)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 conflict resolved by layout: cell 3 (c2): 1" in result.stdout + result.stderr
+    assert path.read_bytes() == (case / "expected.ipynb").read_bytes()
+
+
+def test_layout_merge_turned_off_in_the_config_leaves_the_conflict(git_repo):
+    case = CASE / "layout_both_sides_spacing"
+    (git_repo / "pyproject.toml").write_text("[tool.nbmerge]\nlayout-merge = false\n")
+    path, result = merge_fixture(git_repo, case)
+    assert result.returncode == 1
+    assert "resolved by layout" not in result.stdout + result.stderr
+    assert sum("<<<<<<<" in s for s in sources(path)) == 2
+
+
+def test_driver_flags_for_layout(tmp_path):
+    from conftest import run_nbmerge
+
+    case = CASE / "layout_both_sides_spacing"
+    for flags, code in (([], 0), (["--no-layout-merge"], 1)):
+        ours = tmp_path / "ours.ipynb"
+        shutil.copy(case / "ours.ipynb", ours)
+        result = run_nbmerge("merge-driver", case / "base.ipynb", ours, case / "theirs.ipynb", "7",
+                             "report.ipynb", *flags, cwd=tmp_path)
+        assert result.returncode == code, result.stderr
+        assert ("resolved by layout" in result.stderr) == (code == 0)
+    result = run_nbmerge("merge-driver", case / "base.ipynb", ours, case / "theirs.ipynb",
+                         "--formatter", "yapf", cwd=tmp_path)
+    assert result.returncode == 2 and "--formatter must be one of auto, black, ruff, none" in result.stderr

@@ -180,9 +180,9 @@ def test_merge_source_settles_layout_hunks_and_keeps_real_ones():
     ours = "a = 10\n\n\n\nb = 2\n\n\n\nc =3"
     theirs = "a = 11\n\n\n\nb = 2\n\n\n\nc= 3"
     assert line_conflicts(base, ours, theirs) == 2
-    text, left = merge_source(base, ours, theirs, cell_type="code", style=ConflictStyle.MERGE,
-                              labels=Labels(), marker_size=7)
-    assert left == 1
+    text, left, settled = merge_source(base, ours, theirs, cell_type="code", style=ConflictStyle.MERGE,
+                                       labels=Labels(), marker_size=7)
+    assert (left, settled) == (1, 1)
     assert text.endswith("c =3") and "<<<<<<< ours\na = 10\n=======\na = 11\n>>>>>>> theirs" in text
 
 

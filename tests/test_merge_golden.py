@@ -86,3 +86,62 @@ def test_colab_html_escapes_are_kept(tmp_path):
     raw = out.read_text()
     assert "\\u003e 0 and 1 \\u003c 2" in raw and "<" not in raw and ">" not in raw
     assert_valid_notebook(out)
+
+
+# ---------------------------------------------------------------- layout merges (issue 14)
+
+LAYOUT = FIXTURES / "merge" / "layout_both_sides_spacing"
+
+
+def test_layout_cases_are_in_the_table():
+    """Formatter on one side, spacing on both, a real conflict under reformatting, indentation, magics."""
+    assert {"layout_black_one_side_literal_other", "layout_ruff_one_side_literal_other",
+            "layout_both_sides_spacing", "layout_real_conflict_in_reformatted_code",
+            "layout_indentation_level_conflict", "layout_magic_cell"} <= set(CASES)
+
+
+def test_layout_resolutions_are_said_on_stderr(tmp_path):
+    inputs = [LAYOUT / f"{side}.ipynb" for side in ("base", "ours", "theirs")]
+    result = run_nbmerge("merge", *inputs, "-o", tmp_path / "m.ipynb", check=0)
+    assert result.stderr == "nbmerge: 2 conflicts resolved by layout: cell 1 (c0): 1; cell 2 (c1): 1\n"
+
+
+def test_no_layout_merge_leaves_the_conflicts(tmp_path):
+    inputs = [LAYOUT / f"{side}.ipynb" for side in ("base", "ours", "theirs")]
+    out = tmp_path / "m.ipynb"
+    result = run_nbmerge("merge", *inputs, "-o", out, "--no-layout-merge", check=1)
+    assert "2 conflicts: cell 1 (c0): source; cell 2 (c1): source" in result.stderr
+    assert "resolved by layout" not in result.stderr
+    assert out.read_text().count("<<<<<<< ours") == 2
+    assert_valid_notebook(out)
+
+
+def test_json_report_lists_conflicts_and_layout_resolutions(tmp_path):
+    folder = FIXTURES / "merge" / "layout_magic_cell"
+    out = tmp_path / "m.ipynb"
+    result = run_nbmerge("merge", *[folder / f"{s}.ipynb" for s in ("base", "ours", "theirs")],
+                         "-o", out, "--json", check=1)
+    report = json.loads(result.stdout)
+    assert report == {
+        "schema": "nbmerge-merge", "version": 1, "output": str(out), "clean": False,
+        "conflicts": [{"kind": "source", "field": "source", "cell_index": 1, "cell_id": "c1", "hunks": 1}],
+        "resolved_by_layout": 1,
+        "layout": [{"cell_index": 0, "cell_id": "c0", "resolved": 1}],
+    }
+    assert out.read_bytes() == (folder / "expected.ipynb").read_bytes()
+
+
+def test_json_needs_an_output_file():
+    inputs = [LAYOUT / f"{side}.ipynb" for side in ("base", "ours", "theirs")]
+    result = run_nbmerge("merge", *inputs, "--json", check=2)
+    assert "--json needs -o" in result.stderr and result.stdout == ""
+
+
+def test_formatter_none_keeps_the_changed_statement_as_written(tmp_path):
+    folder = FIXTURES / "merge" / "layout_black_one_side_literal_other"
+    out = tmp_path / "m.ipynb"
+    run_nbmerge("merge", *[folder / f"{s}.ipynb" for s in ("base", "ours", "theirs")], "-o", out,
+                "--formatter", "none", check=0)
+    source = "".join(json.loads(out.read_text())["cells"][2]["source"])
+    assert source.startswith('config = {"name":"model",\n    "layers":[64,32],   "dropout":0.2}\n')
+    assert "result = train(config, epochs=10)" in source  # ours' layout where theirs changed nothing

@@ -9,8 +9,9 @@ import click
 
 from ..config import load_settings, merge_options
 from ..errors import EXIT_FOUND
-from ..git.driver import describe_conflicts, merge_bytes, run_merge_driver
-from ..errors import PathError
+from ..formatter import FORMATTERS
+from ..git.driver import describe_conflicts, describe_merge, formatter_near, merge_bytes, run_merge_driver
+from ..errors import PathError, UsageError
 from ..notebook import read_file, source_text, write_file_atomic
 from .group import command
 from ..policy import ConflictStyle, MergeOptions, Strategy
@@ -26,7 +27,15 @@ from ..policy import ConflictStyle, MergeOptions, Strategy
 @click.option("--strategy", type=click.Choice([s.value for s in Strategy]), default="markers",
               show_default=True, help="Resolve conflicting hunks by taking a side, or both (union).")
 @click.option("--strip-outputs", is_flag=True, help="Write the merged notebook without outputs.")
-def merge_command(base, ours, theirs, output, conflict_style, strategy, strip_outputs):
+@click.option("--no-layout-merge", is_flag=True,
+              help="Leave conflicts that are only layout (spacing, wrapping) as conflicts.")
+@click.option("--formatter", type=click.Choice(FORMATTERS),
+              help="Lays out layout merges (default: formatter in [tool.nbmerge], else auto: "
+                   "the repository's black/ruff settings).")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print a report of the merge as JSON on stdout (needs -o); schema in docs/merge.md.")
+def merge_command(base, ours, theirs, output, conflict_style, strategy, strip_outputs, no_layout_merge,
+                  formatter, as_json):
     """Merge three versions of a notebook, cell by cell.
 
     Exit 0 when clean, 1 when conflicts remain (marked inside the cells concerned),
@@ -35,8 +44,13 @@ def merge_command(base, ours, theirs, output, conflict_style, strategy, strip_ou
 
     Example: nbmerge merge base.ipynb ours.ipynb theirs.ipynb -o merged.ipynb
     """
+    if as_json and not output:
+        raise UsageError("--json needs -o FILE: stdout carries the report")
     options = merge_options(load_settings(), conflict_style=ConflictStyle(conflict_style),
-                            strategy=Strategy(strategy), strip_outputs=True if strip_outputs else None)
+                            strategy=Strategy(strategy), strip_outputs=True if strip_outputs else None,
+                            layout_merge=False if no_layout_merge else None)
+    if formatter or options.formatter is None:
+        options = options._replace(formatter=formatter_near(ours, formatter or "auto"))
     merged = merge_bytes(read_file(base), read_file(ours), read_file(theirs), options,
                          names=(base, ours, theirs))
     if output:
@@ -47,9 +61,30 @@ def merge_command(base, ours, theirs, output, conflict_style, strategy, strip_ou
     else:
         sys.stdout.buffer.write(merged.data)
         sys.stdout.flush()
+    summary = describe_merge(merged.result)
+    if summary:
+        click.echo(f"nbmerge: {summary}", err=True)
+    if as_json:
+        click.echo(merge_report_json(merged.result, output))
     if merged.result.conflicts:
-        click.echo(f"nbmerge: {describe_conflicts(merged.result)}", err=True)
         sys.exit(EXIT_FOUND)
+
+
+def merge_report_json(result, output: str) -> str:
+    """The --json report of a merge (docs/merge.md): what is left, and what layout resolved."""
+    import json
+
+    report = {
+        "schema": "nbmerge-merge", "version": 1,
+        "output": output,
+        "clean": not result.conflicts,
+        "conflicts": [{"kind": c.kind.value, "field": c.field, "cell_index": c.cell_index,
+                       "cell_id": c.cell_id, "hunks": c.hunks} for c in result.conflicts],
+        "resolved_by_layout": sum(s.hunks for s in result.layout),
+        "layout": [{"cell_index": s.cell_index, "cell_id": s.cell_id, "resolved": s.hunks}
+                   for s in result.layout],
+    }
+    return json.dumps(report, indent=1)
 
 
 @command("merge-driver", context_settings={"ignore_unknown_options": True,

@@ -17,6 +17,7 @@ import sys
 from collections import namedtuple
 
 from ..config import load_settings, merge_options
+from ..formatter import FORMATTERS, Formatter
 from ..errors import EXIT_ERROR, EXIT_FOUND, EXIT_OK, NbmergeError, NotebookReadError, UsageError
 from ..merge import MergeResult, merge_notebooks
 from ..notebook import (DEFAULT_MAX_BYTES, detect_format, merge_formats, parse_notebook, read_file,
@@ -85,9 +86,13 @@ options:
   --label-ours X, --label-base X, --label-theirs X
                                          marker labels (git >= 2.44 passes %X %S %Y)
   --strip-outputs                        write the merge with no outputs
+  --no-layout-merge                      leave conflicts that are only layout (default: layout-merge
+                                         in [tool.nbmerge], on)
+  --formatter auto|black|ruff|none       lays out layout merges (default: formatter in
+                                         [tool.nbmerge], auto: the repository's black/ruff settings)
 """
 
-_VALUED = {"--strategy", "--conflict-style", "--label-ours", "--label-base", "--label-theirs"}
+_VALUED = {"--strategy", "--conflict-style", "--label-ours", "--label-base", "--label-theirs", "--formatter"}
 
 
 def parse_driver_args(argv: "list[str]") -> dict:
@@ -104,6 +109,8 @@ def parse_driver_args(argv: "list[str]") -> dict:
             options[name[2:].replace("-", "_")] = value
         elif arg == "--strip-outputs":
             options["strip_outputs"] = True
+        elif arg == "--no-layout-merge":
+            options["layout_merge"] = False
         elif arg.startswith("--") and arg != "--":
             raise UsageError(f"unknown option {arg}")
         else:
@@ -115,10 +122,10 @@ def parse_driver_args(argv: "list[str]") -> dict:
     options["path"] = positional[4] if len(positional) > 4 else None
     if not options["marker_size"].isdigit() or int(options["marker_size"]) < 1:
         raise UsageError(f"marker size must be a positive number, not {options['marker_size']!r}")
-    for key, choices in (("strategy", Strategy), ("conflict_style", ConflictStyle)):
-        if key in options and options[key] not in {c.value for c in choices}:
-            raise UsageError(f"--{key.replace('_', '-')} must be one of "
-                             f"{', '.join(c.value for c in choices)}")
+    for key, choices in (("strategy", [c.value for c in Strategy]),
+                         ("conflict_style", [c.value for c in ConflictStyle]), ("formatter", FORMATTERS)):
+        if key in options and options[key] not in choices:
+            raise UsageError(f"--{key.replace('_', '-')} must be one of {', '.join(choices)}")
     return options
 
 
@@ -152,7 +159,10 @@ def run_merge_driver(argv: "list[str]") -> int:
         marker_size=int(args["marker_size"]),
         labels=Labels(ours=args.get("label_ours") or "ours", base=args.get("label_base") or "base",
                       theirs=args.get("label_theirs") or "theirs"),
-        strategy=strategy, strip_outputs=True if args.get("strip_outputs") else None)
+        strategy=strategy, strip_outputs=True if args.get("strip_outputs") else None,
+        layout_merge=False if "layout_merge" in args else None)
+    if "formatter" in args or options.formatter is None:
+        options = options._replace(formatter=formatter_near(name, args.get("formatter", "auto")))
     try:
         base, ours, theirs = (read_file(p) for p in (args["base"], args["ours"], args["theirs"]))
     except NotebookReadError as exc:
@@ -175,10 +185,18 @@ def run_merge_driver(argv: "list[str]") -> int:
     except OSError as exc:
         print(f"nbmerge: {name}: cannot write the merge result: {exc.strerror}", file=sys.stderr)
         return EXIT_ERROR
-    if merged.result.conflicts:
-        print(f"nbmerge: {name}: {describe_conflicts(merged.result)}", file=sys.stderr)
-        return EXIT_FOUND
-    return EXIT_OK
+    summary = describe_merge(merged.result)
+    if summary:
+        print(f"nbmerge: {name}: {summary}", file=sys.stderr)
+    return EXIT_FOUND if merged.result.conflicts else EXIT_OK
+
+
+def formatter_near(notebook_path: str, name: str = "auto") -> Formatter:
+    """The formatter for a notebook: name, or (auto) the one its repository's settings name.
+
+    Nothing is looked up until a layout merge calls it.
+    """
+    return Formatter(os.path.dirname(os.path.abspath(notebook_path)), name)
 
 
 def _fall_back(exc: NbmergeError, base, ours, theirs, options, ours_path) -> int:
@@ -207,3 +225,22 @@ def describe_conflicts(result: MergeResult) -> str:
         places.append(f"{where}: {conflict.kind.value}")
     count = len(result.conflicts)
     return f"{count} conflict{'s' if count != 1 else ''}: " + "; ".join(places)
+
+
+def describe_layout(result: MergeResult) -> str:
+    """One line: how many conflicts were only layout and merged by meaning, per cell; "" if none."""
+    count = sum(settled.hunks for settled in result.layout)
+    places = []
+    for settled in result.layout:
+        where = f"cell {settled.cell_index + 1}" + (f" ({settled.cell_id})" if settled.cell_id else "")
+        # 0: a clean line merge that misplaced lines beside a re-laid side, redone by tokens
+        places.append(f"{where}: {settled.hunks or 'line merge redone by tokens'}")
+    return f"{count} conflict{'s' if count != 1 else ''} resolved by layout: " + "; ".join(places)
+
+
+def describe_merge(result: MergeResult) -> str:
+    """The stderr summary of a merge, one line: conflicts left, then those layout resolved; "" if neither."""
+    parts = [describe_conflicts(result)] if result.conflicts else []
+    if result.layout:
+        parts.append(describe_layout(result))
+    return "; ".join(parts)
