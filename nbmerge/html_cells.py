@@ -69,8 +69,9 @@ def line_html(text: str, tokens: Sequence[Token] = (), marks: Sequence[Tuple[int
     >>> line_html("x = a<b", [(0, 1, "k")], [(4, 7)])
     '<span class="k">x</span> = <mark>a&lt;b</mark>'
     """
+    plain = "&" not in text and "<" not in text and ">" not in text  # most code: nothing to escape
     if not tokens and not marks:
-        return escape(text, False)
+        return text if plain else escape(text, False)
     cuts = {0, len(text)}
     for start, end, _ in tokens:
         cuts.add(start)
@@ -86,7 +87,7 @@ def line_html(text: str, tokens: Sequence[Token] = (), marks: Sequence[Tuple[int
             t += 1
         while m < len(marks) and marks[m][1] <= start:
             m += 1
-        piece = escape(text[start:end], False)
+        piece = text[start:end] if plain else escape(text[start:end], False)
         if t < len(tokens) and tokens[t][0] <= start:
             piece = f'<span class="{tokens[t][2]}">{piece}</span>'
         if m < len(marks) and marks[m][0] <= start:
@@ -200,43 +201,40 @@ def render_plain_cells(cells: Sequence[dict], numbers: Iterable[int], *, outputs
     """Cells as plain text blocks under a `cell N · type` line: markdown not rendered, code
     not highlighted. Cheap, for the unchanged cells of a big notebook, which are most of it."""
     parts: List[str] = []
-    texts: List[str] = []
-    slots: List[int] = []
-
-    def text(value: str) -> None:
-        slots.append(len(parts))
-        parts.append("")
-        texts.append(value)
-
+    slots: List[int] = []  # where parts holds raw text, escaped all at once at the end
     for i in numbers:
         cell = cells[i]
         kind = cell.get("cell_type")
-        parts.append(f'<div class="cell same"><div class="head">cell {i + 1} · ')
-        text(str(kind))
-        parts.append('</div><pre class="src">')
-        text(joined(cell.get("source")))
+        label = kind if kind in _CELL_TYPES else escape(str(kind), False)
+        parts.append(f'<div class="cell same"><div class="head">cell {i + 1} · {label}</div><pre class="src">')
+        slots.append(len(parts))
+        parts.append(joined(cell.get("source")))
         parts.append("</pre>")
         outs = cell.get("outputs") if outputs and kind == "code" else None
         if outs and isinstance(outs, list):
             parts.append('<div class="outs">')
             for output in outs:
-                plain = _plain_stream(output)
-                if plain is None:
+                text = _plain_stream(output)
+                if text is None:
                     parts.append(render_output(output))
                     continue
                 parts.append(f'<div class="out {output["name"]}"><pre>')
-                text(plain)
+                slots.append(len(parts))
+                parts.append(text)
                 parts.append("</pre></div>")
             parts.append("</div>")
         parts.append("</div>")
-    for slot, escaped in zip(slots, escape_many(texts)):
+    for slot, escaped in zip(slots, escape_many([parts[slot] for slot in slots])):
         parts[slot] = escaped
     return "".join(parts)
 
 
+_CELL_TYPES = frozenset({"code", "markdown", "raw"})
+
+
 def _plain_stream(output: Any) -> Optional[str]:
-    """A stream's text when it needs nothing but escaping (no ANSI, no \r, within limits)."""
-    if not isinstance(output, dict) or output.get("output_type") != "stream" or \
+    """A stream's text when it needs nothing but escaping (no ANSI, no \\r, within limits)."""
+    if output.__class__ is not dict or output.get("output_type") != "stream" or \
             output.get("name") not in ("stdout", "stderr"):
         return None
     text = joined(output.get("text"))
@@ -449,6 +447,8 @@ def render_output_pair(old: Any, new: Any, context: int = 3) -> str:
 
 def _text_diff(old: str, new: str, context: int) -> str:
     (old, old_note), (new, new_note) = _cut(old), _cut(new)
+    if old.endswith("\n") and new.endswith("\n"):  # a final newline ends the last line; it is not one
+        old, new = old[:-1], new[:-1]
     old_plain, old_spans = ansi_spans(overwrite_carriage_returns(old))
     new_plain, new_spans = ansi_spans(overwrite_carriage_returns(new))
     old_lines, old_tokens = _lines_with_spans(old_plain, old_spans)

@@ -129,7 +129,10 @@ def joined(value: Any) -> str:
     if isinstance(value, str):
         return value
     if isinstance(value, list):
-        return "".join(part for part in value if isinstance(part, str))
+        try:
+            return "".join(value)
+        except TypeError:  # a malformed notebook: keep the strings
+            return "".join(part for part in value if isinstance(part, str))
     return ""
 
 
