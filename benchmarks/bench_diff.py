@@ -10,9 +10,10 @@ with ~20 MB of outputs), where the second version edits ~2% of cells, inserts an
   floor     read both files and json.loads them
   diff      parse_notebook both + diff_notebooks
   +text     the same, plus rendering the terminal view into memory
+  +html     parse, diff and the HTML page (`--html`) into memory
   textconv  the text view of the new file (what git runs per file version)
 
-and the ratio diff / floor (target: <= 2), as the median over turns of the two measured
+and the ratios diff / floor (target: <= 2) and html / floor (target: <= 5), each the median over turns of the two measured
 back to back: on a shared machine, the ratio of two medians taken minutes apart is noise.
 Then start-up: `python -m nbmerge textconv FILE` on a small notebook against
 `python -c pass`, run as subprocesses, interleaved; and end to end, what a user waits
@@ -43,6 +44,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from nbmerge.diff import diff_notebooks  # noqa: E402
 from nbmerge.notebook import parse_notebook  # noqa: E402
 from nbmerge.render_diff import write_text  # noqa: E402
+from nbmerge.render_html import FileDiff, write_html  # noqa: E402
 from nbmerge.textview import render_notebook_text  # noqa: E402
 
 WORDS = ("data model loss value frame plot train test score result mean total count index "
@@ -141,12 +143,17 @@ def bench_pair(label: str, a_path: str, b_path: str, reps: int) -> None:
     def textconv():
         render_notebook_text(read(b_path), b_path)
 
-    timed = interleaved_times({"floor": floor, "diff": diff_only, "text": with_text, "textconv": textconv}, reps)
-    (floor_t, _), (diff_t, ratio), (text_t, _), (conv_t, _) = timed.values()
+    def with_html():
+        old, new = parse_notebook(read(a_path), a_path), parse_notebook(read(b_path), b_path)
+        write_html([FileDiff(a_path, b_path, old, new, diff_notebooks(old, new))], io.StringIO())
+
+    timed = interleaved_times({"floor": floor, "diff": diff_only, "text": with_text, "textconv": textconv,
+                               "html": with_html}, reps)
+    (floor_t, _), (diff_t, ratio), (text_t, _), (conv_t, _), (html_t, html_ratio) = timed.values()
     size = (os.path.getsize(a_path) + os.path.getsize(b_path)) / 2 / 1e6
     stat = diff_only().stat
     print(f"{label:<24} {size:7.1f} MB {floor_t * 1e3:9.1f} {diff_t * 1e3:9.1f} {text_t * 1e3:9.1f} "
-          f"{conv_t * 1e3:9.1f} {ratio:6.2f}x   +{stat.added} -{stat.removed} "
+          f"{conv_t * 1e3:9.1f} {ratio:6.2f}x {html_t * 1e3:9.1f} {html_ratio:6.2f}x   +{stat.added} -{stat.removed} "
           f"~{stat.modified} >{stat.moved}", flush=True)
 
 
@@ -167,16 +174,18 @@ def bench_end_to_end(pairs: list, reps: int, wall: bool) -> None:
     """What a user waits for: `nbmerge diff A B` as a process, against a process that only
     json-loads both files (both pay Python's start-up), interleaved."""
     floor_code = "import json, sys\nfor p in sys.argv[1:]:\n    json.load(open(p, 'rb'))"
+    page = os.path.join(tempfile.mkdtemp(prefix="nbmerge-bench-page-"), "page.html")
     for label, a_path, b_path in pairs:
         commands = {"json floor": [sys.executable, "-c", floor_code, a_path, b_path],
-                    "nbmerge diff": [sys.executable, "-m", "nbmerge", "diff", "--color=never", a_path, b_path]}
+                    "nbmerge diff": [sys.executable, "-m", "nbmerge", "diff", "--color=never", a_path, b_path],
+                    "--html": [sys.executable, "-m", "nbmerge", "diff", "--html", page, a_path, b_path]}
         times = {name: [] for name in commands}
         for _ in range(reps):
             for name, cmd in random.sample(list(commands.items()), len(commands)):
                 times[name].append(child_time(cmd, wall))
-        floor_t, diff_t = (statistics.median(times[name]) for name in commands)
+        floor_t, diff_t, html_t = (statistics.median(times[name]) for name in commands)
         print(f"{label:<24} json floor {floor_t * 1e3:7.1f} ms   nbmerge diff {diff_t * 1e3:7.1f} ms   "
-              f"{diff_t / floor_t:5.2f}x")
+              f"{diff_t / floor_t:5.2f}x   --html {html_t * 1e3:7.1f} ms {html_t / floor_t:5.2f}x")
 
 
 def main() -> None:
@@ -196,7 +205,7 @@ def main() -> None:
                  for n in (100, 1000, 5000) for ids in (True, False)]
     scenarios.append(("20 MB outputs", dict(cells=200, ids=True, image_cells=50, image_bytes=300_000)))
     print(f"{'scenario':<24} {'size':>10} {'floor ms':>9} {'diff ms':>9} {'+text ms':>9} "
-          f"{'textconv':>9} {'ratio':>7}   changes")
+          f"{'textconv':>9} {'ratio':>7} {'+html ms':>9} {'ratio':>7}   changes")
     written = []
     for label, spec in scenarios:
         old, new = make_pair(**spec)

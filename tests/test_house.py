@@ -20,9 +20,10 @@ PACKAGE = ROOT / "nbmerge"
 EXAMPLES = PACKAGE / "examples"
 
 # Modules a per-file command must not load: each costs start-up time on every file git
-# hands us. The HTML page's libraries (nh3, mistune, deepdiff) belong here too.
+# hands us. The HTML page's libraries and modules load only for --html and --format markdown.
 HEAVY = ("typing", "dataclasses", "click", "nbformat", "pygit2", "argparse", "jsonschema",
-         "fastjsonschema", "deepdiff", "nh3", "mistune")
+         "fastjsonschema", "deepdiff", "nh3", "mistune", "nbmerge.render_html", "nbmerge.html_cells",
+         "nbmerge.render_summary")
 
 # Core modules the per-file paths import (or will: the driver reports conflicts through
 # them); importing each must load nothing in HEAVY. Add new ones here.

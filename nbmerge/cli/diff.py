@@ -13,14 +13,16 @@ from __future__ import annotations
 import functools
 import os
 import sys
+from pathlib import Path
 from typing import Callable
 
 import click
 
 from ..diff import diff_notebooks
 from ..errors import PathError, UsageError
-from ..git.external_diff import external_diff
+from ..git.external_diff import DEV_NULL, external_diff
 from ..git.revisions import in_repo, load, revision_pairs
+from ..notebook import write_file_atomic
 from .diff_plain import (COLORS, DEFAULT_CONTEXT, VIEW_FLAGS, diff_options, file_pair, quiet_broken_pipe,
                          stdout, want_color, write_diffs)
 from .group import Command, command
@@ -74,11 +76,16 @@ class _PathsAfterDashDash(Command):
 @view_options
 @click.option("--stat", is_flag=True, help="One line per notebook: cells added, removed, modified, moved.")
 @click.option("--json", "as_json", is_flag=True, help="JSON for tools (schema: docs/diff.md).")
+@click.option("--format", "view", type=click.Choice(["text", "json", "markdown", "html"]), default=None,
+              help="text (the default), json (= --json), markdown (a summary for CI), html (the page).")
+@click.option("--html", "html_path", metavar="PATH",
+              help="Write the diff as one self-contained HTML page to PATH ('-': standard output).")
+@click.option("--open", "open_page", is_flag=True, help="Open the HTML page in the default browser.")
 @click.option("--exit-code", is_flag=True, help="Exit 1 when the notebooks differ, 0 when not.")
 @click.pass_context
 @_quiet_broken_pipe
-def diff_command(ctx, args, color, full, sources_only, no_outputs, no_metadata, context, stat, as_json,
-                 exit_code):
+def diff_command(ctx, args, color, full, sources_only, no_outputs, no_metadata, context, stat, as_json, view,
+                 html_path, open_page, exit_code):
     """Show what changed between two notebooks, cell by cell.
 
     \b
@@ -87,6 +94,8 @@ def diff_command(ctx, args, color, full, sources_only, no_outputs, no_metadata, 
     nbmerge diff HEAD~1 -- analysis.ipynb     a revision against the working tree
     nbmerge diff main feature -- notebooks/   two revisions
     nbmerge diff HEAD~3 HEAD                  every notebook changed between two revisions
+    nbmerge diff main feature --html diff.html --open      the page, for review in a browser
+    nbmerge diff main feature --format markdown            a summary for CI
     """
     paths = ctx.meta.get("nbmerge.paths")
     if paths is None and len(args) == 2 and any(a == "-" or os.path.exists(a) for a in args):
@@ -97,14 +106,75 @@ def diff_command(ctx, args, color, full, sources_only, no_outputs, no_metadata, 
         if len(args) > 2:
             raise UsageError("give at most two revisions (paths go after `--`)")
         pairs = revision_pairs(list(args), paths or [])
+    if view == "html" and html_path is None:
+        html_path = "-"
+    other_view = stat or as_json or view in ("text", "json", "markdown")
+    if html_path == "-" and (other_view or open_page):
+        raise UsageError("the page and another view (or --open) cannot share standard output")
+    if open_page and html_path is None:
+        html_path = _page_to_open()
+        sys.stderr.write(f"nbmerge diff: the page is {html_path}\n")
     options = diff_options(full, sources_only, no_outputs, no_metadata, context)
-    results = [(old, new, diff_notebooks(load(old), load(new), options)) for old, new in pairs]
+    notebooks = [(old, new, load(old), load(new)) for old, new in pairs]
+    results = [(old, new, diff_notebooks(a, b, options)) for old, new, a, b in notebooks]
     out = stdout()
-    write_diffs(results, out, stat=stat, as_json=as_json, color=want_color(color, sys.stdout),
-                many=paths is not None or len(args) != 2 or len(results) != 1)
+    title = "nbmerge diff " + " ".join(args + tuple(["--", *paths] if paths else ()))
+    if html_path is not None:
+        _write_page(html_path, title, notebooks, results, options)
+    if view == "markdown":
+        from ..render_summary import write_summary
+
+        write_summary([(_name(old), _name(new), d) for old, new, d in results], out, title=title)
+    elif html_path is None or other_view:
+        write_diffs(results, out, stat=stat, as_json=as_json or view == "json", color=want_color(color, sys.stdout),
+                    many=paths is not None or len(args) != 2 or len(results) != 1)
     out.flush()
+    if open_page:
+        import webbrowser
+
+        webbrowser.open(Path(html_path).resolve().as_uri())
     if exit_code and any(not d.identical for _, _, d in results):
         ctx.exit(1)
+
+
+def _label(side) -> str:
+    return side.label if side.data is not None else DEV_NULL
+
+
+def _name(side) -> str:
+    """A notebook's path without the revision, for the summary."""
+    return (side.name or side.label) if side.data is not None else DEV_NULL
+
+
+def _page_to_open() -> str:
+    """A file for `--open` without `--html`: kept, since the browser reads it after we exit."""
+    import tempfile
+
+    handle, path = tempfile.mkstemp(prefix="nbmerge-diff-", suffix=".html")
+    os.close(handle)
+    return path
+
+
+def _write_page(path: str, title: str, notebooks, results, options) -> None:
+    """The HTML page to path ('-': standard output), written whole or not at all."""
+    import io
+
+    from ..render_html import FileDiff, write_html
+
+    page = io.StringIO()
+    write_html([FileDiff(_label(old), _label(new), a, b, d) for (old, new, a, b), (_, _, d) in zip(notebooks, results)],
+               page, options, title=title)
+    if path == "-":
+        stdout().write(page.getvalue())
+        return
+    try:
+        if os.path.exists(path) and not os.path.isfile(path):  # /dev/null, a pipe: never replace those
+            with open(path, "w", encoding="utf-8") as handle:
+                handle.write(page.getvalue())
+        else:
+            write_file_atomic(path, page.getvalue().encode("utf-8"))
+    except OSError as exc:
+        raise PathError(path, f"cannot write the page: {exc.strerror or exc}") from None
 
 
 # ---------------------------------------------------------------- git's textconv and external diff
