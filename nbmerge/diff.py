@@ -86,13 +86,14 @@ class FieldChange(namedtuple("FieldChange", "path op old new", defaults=(None, N
 
 
 class CellDiff(namedtuple("CellDiff", "change old_index new_index cell_type cell_id first_line "
-                                      "moved source outputs fields", defaults=(False, (), (), ()))):
+                                      "moved source outputs fields before", defaults=(False, (), (), (), None))):
     """One changed cell: where it stands in each version, and what changed in it.
 
     change: a CellChange. old_index, new_index: 0-based, None for an added (removed) cell.
     moved: out of order, whatever else changed. source, outputs: tuples of Hunk, outputs
     over their text view (textconv.output_lines). fields: FieldChange for metadata,
-    cell_type, attachments and any other key.
+    cell_type, attachments and any other key. before: for a removed cell, the position
+    in the new version it is read before (which may be an unchanged cell, not in the diff).
     """
 
     __slots__ = ()
@@ -453,7 +454,7 @@ def diff_notebooks(old: dict, new: dict, options: DiffOptions = DiffOptions()) -
         anchor = kept_new[k] if k < len(kept_new) else len(new_cells)
         first_added = bisect_right(added, kept_new[k - 1] if k else -1)
         at = added[first_added] if first_added < len(added) and added[first_added] < anchor else anchor
-        removed_at[at].append(_whole_cell(old_cells[b], b, False, options))
+        removed_at[at].append(_whole_cell(old_cells[b], b, False, options)._replace(before=at))
     cells: List[CellDiff] = []
     for s in sorted(found.keys() | removed_at.keys()):
         cells.extend(removed_at.get(s, ()))

@@ -137,7 +137,7 @@ def _write_notebook(out: IO[str], n: int, item: FileDiff, options: DiffOptions) 
     new_cells = item.new.get("cells") or []
     cursor = 0  # the next new cell not yet shown
     for k, cell in enumerate(diff.cells, 1):
-        at = cell.new_index if cell.change is not CellChange.REMOVED else _next_shown(diff.cells, k, len(new_cells))
+        at = cell.new_index if cell.change is not CellChange.REMOVED else cell.before
         if at is not None and at > cursor:
             _write_unchanged(out, new_cells, cursor, at, options)
             cursor = at
@@ -152,19 +152,6 @@ def _write_notebook(out: IO[str], n: int, item: FileDiff, options: DiffOptions) 
     if note:
         out.write(f'<p class="hidden-note">{escape(note)}</p>\n')
     out.write("</section>\n")
-
-
-def _next_shown(cells: tuple, k: int, end: int) -> Optional[int]:
-    """Where a removed cell stands: before the next cell of the diff that is in the new version.
-
-    The diff puts a removed cell right before a new-version cell; when that one is unchanged
-    it is not in the diff, so the removed cell is shown before the unchanged run (close enough
-    for reading, and never after a cell it preceded in both versions).
-    """
-    for cell in cells[k:]:
-        if cell.new_index is not None:
-            return cell.new_index
-    return end
 
 
 def _write_unchanged(out: IO[str], cells: list, start: int, end: int, options: DiffOptions) -> None:

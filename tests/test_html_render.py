@@ -243,3 +243,13 @@ def test_folded_unchanged_cells_are_counted(case):
     folded = sum(int(n) for n in re.findall(r"<summary>(\d+) unchanged cells?</summary>", text))
     changed_in_new = sum(1 for c in diff_notebooks(old, new).cells if c.new_index is not None)
     assert folded + changed_in_new == len(new["cells"])
+
+
+def test_a_removed_cell_stands_where_it_was_among_unchanged_cells():
+    cells = [code(f"step_{n}()") for n in range(10)]
+    old, new = nb(*cells), nb(*(cells[:5] + cells[6:]))
+    (removed,) = diff_notebooks(old, new).cells
+    assert removed.before == 5
+    text = page(old, new)
+    assert re.findall(r"<summary>(\d+) unchanged cells</summary>|<article class=\"change cell (\w+)", text) == [
+        ("5", ""), ("", "removed"), ("4", "")]
