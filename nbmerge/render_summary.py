@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 
 from .diff import CellChange
-from .render_diff import cell_heading
+from .render_diff import cell_heading, hidden_note
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs start-up time; annotations are never evaluated
@@ -92,3 +92,6 @@ def write_summary(files: Iterable[Tuple[str, str, NotebookDiff]], out: IO[str], 
                 out.write("\n" + "\n".join("  " + line for line in fence(lines, "diff").split("\n")) + "\n\n")
         if len(diff.cells) > CELL_LIMIT:
             out.write(f"- … and {len(diff.cells) - CELL_LIMIT} more changed cells\n")
+        note = hidden_note(diff.hidden)
+        if note:
+            out.write(f"\n{note.replace('--full', '`--full`')}\n")

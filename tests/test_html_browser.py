@@ -248,3 +248,31 @@ def test_five_thousand_cells_open(browser, tmp_path):
     assert page.locator("#where").inner_text() == f"change 1 of {len(diff.cells)}"
     assert visit.errors == [] and visit.outside_requests() == []
     visit.context.close()
+
+
+def test_a_page_for_two_revisions_links_each_notebook(browser, git_repo, tmp_path):
+    """`nbmerge diff main feature --html` as run by a user: the index leads to each notebook's changes."""
+    import shutil
+
+    from conftest import run_git, run_nbmerge
+
+    review = FIXTURES / "html" / "review"
+    shutil.copy(review / "a.ipynb", git_repo / "report.ipynb")
+    shutil.copy(FIXTURES / "diff" / "edit-source" / "a.ipynb", git_repo / "other.ipynb")
+    run_git(git_repo, "add", ".")
+    run_git(git_repo, "commit", "-qm", "main")
+    shutil.copy(review / "b.ipynb", git_repo / "report.ipynb")
+    shutil.copy(FIXTURES / "diff" / "edit-source" / "b.ipynb", git_repo / "other.ipynb")
+    run_git(git_repo, "commit", "-qam", "feature")
+    page_path = tmp_path / "review.html"
+    run_nbmerge("diff", "HEAD~1", "HEAD", "--html", page_path, cwd=git_repo, check=0)
+    visit = Visit(browser, page_path)
+    page = visit.page
+    assert page.locator("#index > h2").inner_text().startswith("2 notebooks")
+    assert page.locator("section.nb > h2").all_inner_texts() == [
+        "HEAD~1:other.ipynb → HEAD:other.ipynb", "HEAD~1:report.ipynb → HEAD:report.ipynb"]
+    page.locator("#index a", has_text="fit(model").click()
+    assert page.locator(".change.current h3").inner_text().endswith("fit(model, epochs=4)")
+    assert page.locator(".change.current").evaluate("e => e.getBoundingClientRect().top") < 100
+    assert visit.errors == [] and visit.outside_requests() == []
+    visit.context.close()

@@ -184,3 +184,9 @@ def test_a_page_sent_to_a_pipe_leaves_the_pipe_in_place(tmp_path):
     reader.join(timeout=30)
     assert stat.S_ISFIFO(os.stat(fifo).st_mode)
     assert received and received[0].startswith("<!DOCTYPE html>")
+
+
+def test_markdown_summary_counts_what_it_hides():
+    out = run_nbmerge("diff", FIXTURES / "diff" / "outputs-only" / "a.ipynb",
+                      FIXTURES / "diff" / "outputs-only" / "b.ipynb", "--format", "markdown", check=0).stdout
+    assert out.endswith("\nhidden: execution counts changed in 2 cells (`--full` shows volatile fields)\n")
