@@ -285,6 +285,16 @@ def test_doctor_finds_a_dead_interpreter(repo):
     assert "/gone/venv/bin/python, which no longer exists" in out
 
 
+def test_doctor_names_the_package_for_an_interpreter_without_nbmerge(repo, tmp_path):
+    bare = tmp_path / "bare-venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(bare)], check=True)
+    cli("install")
+    run_git(repo, "config", "merge.nbmerge.driver",
+            f'"{bare / "bin" / "python"}" -m nbmerge merge-driver %O %A %B %L %P')
+    out = cli("doctor", code=1)
+    assert "which cannot import nbmerge" in out and "pip install nbmerge-driver" in out
+
+
 def test_doctor_finds_a_driver_without_attributes(repo):
     run_git(repo, "config", "merge.nbmerge.driver", f'"{sys.executable}" -m nbmerge merge-driver %O %A %B %L %P')
     assert "run `nbmerge install`" in cli("doctor", code=1)
@@ -328,6 +338,30 @@ def test_interpreter_quoting_survives_the_shell(tmp_path):
     command = f"{gc.quote_interpreter(str(python))} -c 'import sys; print(sys.executable)'"
     out = subprocess.run(["sh", "-c", command], capture_output=True, text=True)
     assert out.stdout.strip() == str(python), out.stderr
+
+
+@pytest.mark.parametrize("path, quoted", [
+    (r"C:\Users\me\proj\.venv\Scripts\python.exe", '"C:/Users/me/proj/.venv/Scripts/python.exe"'),
+    (r"C:\Program Files\Python 3.11\python.exe", '"C:/Program Files/Python 3.11/python.exe"'),
+    (r"D:\a$b\python.exe", '"D:/a\\$b/python.exe"'),
+])
+def test_windows_interpreter_paths_are_quoted_for_git_for_windows_sh(path, quoted, tmp_path):
+    """Git for Windows runs drivers through its sh: one word, forward slashes, through git config."""
+    assert gc.quote_interpreter(path, windows=True) == quoted
+    command = f"{quoted} -m nbmerge merge-driver %O %A %B %L %P"
+    config = tmp_path / "config"
+    import pygit2
+
+    pygit2.Config(str(config))["merge.nbmerge.driver"] = command  # as install writes it
+    read_back = run_git(tmp_path, "config", "-f", str(config), "--get", "merge.nbmerge.driver").stdout
+    assert read_back.rstrip("\n") == command
+    words = subprocess.run(["sh", "-c", f"printf '%s\\n' {read_back.split(' -m ')[0]}"],
+                           capture_output=True, text=True).stdout.splitlines()
+    assert words == [path.replace("\\", "/")]
+
+
+def test_posix_paths_keep_their_backslashes():
+    assert gc.quote_interpreter("/opt/odd\\dir/python", windows=False) == '"/opt/odd\\\\dir/python"'
 
 
 line_text = st.text(alphabet="ab *.=#-!/\t", max_size=12).filter(lambda s: "merge=" not in s)

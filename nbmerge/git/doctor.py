@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
-from .install import (DRIVER, LABELS_GIT, OUR_KEYS, AttributeLine, BareRepositoryError,
+from .install import (DISTRIBUTION, DRIVER, LABELS_GIT, OUR_KEYS, AttributeLine, BareRepositoryError,
                         NotARepositoryError, Repo, Scope, attributes_file, config_file,
                         find_repository, global_config_files, parse_attributes, pattern_matches,
                         read_config_files, read_config_value, system_dir)
@@ -176,7 +176,9 @@ def _command_findings(key: str, command: str, where: Path) -> List[Diagnosis]:
         probe = subprocess.run([found, "-c", "import nbmerge.cli"], capture_output=True)
         if probe.returncode != 0:
             return [Diagnosis(True, f"{key} in {where} runs {program}, which cannot import nbmerge; "
-                                  "run `nbmerge install` again from the environment you use")]
+                                  f"install it there (`pip install {DISTRIBUTION}`: PyPI's `nbmerge` is "
+                                  "an unrelated project) or run `nbmerge install` again from the "
+                                  "environment you use")]
     elif program.endswith("nbmerge"):
         return foreign_nbmerge([os.path.dirname(found)], why=f"{key} in {where} runs it by name")
     return []

@@ -27,6 +27,7 @@ from ..errors import (AttributeConflictError, BareRepositoryError, NbmergeError,
                       WriteError)
 
 DRIVER = "nbmerge"  # the name in merge.<name>, diff.<name>, filter.<name> and the attributes
+DISTRIBUTION = "nbmerge-driver"  # what to pip install; PyPI's "nbmerge" is an unrelated project
 OUR_SECTIONS = (f"merge.{DRIVER}", f"diff.{DRIVER}", f"filter.{DRIVER}", f"mergetool.{DRIVER}")
 MERGETOOL_KEYS = (f"mergetool.{DRIVER}.cmd", f"mergetool.{DRIVER}.trustExitCode")
 FILTER_KEYS = tuple(f"filter.{DRIVER}.{key}" for key in ("clean", "smudge", "process", "required"))
@@ -161,9 +162,14 @@ def git_version() -> Tuple[int, ...]:
 # ---------------------------------------------------------------- what install writes
 
 
-def quote_interpreter(python_exe: str) -> str:
-    """The interpreter path quoted for the `sh -c` git runs drivers with."""
-    if os.name == "nt":
+def quote_interpreter(python_exe: str, *, windows: Optional[bool] = None) -> str:
+    """The interpreter path quoted for the `sh -c` git runs drivers with.
+
+    Git for Windows runs drivers with its own sh too, which reads `C:/Users/...` as the
+    same file and `\\` as an escape: a Windows path is written with forward slashes.
+    windows: whether python_exe is a Windows path (default: whether we run on Windows).
+    """
+    if windows if windows is not None else os.name == "nt":
         python_exe = python_exe.replace("\\", "/")
     return '"' + re.sub(r'([\\"$`])', r"\\\1", python_exe) + '"'
 
