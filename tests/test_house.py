@@ -164,3 +164,17 @@ def test_light_modules_import_without_heavy_modules(module, tmp_path):
                             cwd=tmp_path)
     assert "Traceback" not in result.stderr, result.stderr
     assert json.loads(result.stderr.rpartition("LOADED ")[2]) == [], f"import {module} loads heavy modules"
+
+
+def test_ci_workflow_runs_the_readme_commands():
+    """The users' CI (.github/workflows/ci.yml) runs exactly the README's two opening commands."""
+    import yaml
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("```sh\n", 1)[1].split("```", 1)[0]
+    commands = [line.split("#")[0].strip() for line in block.splitlines() if line.strip()]
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "ci.yml").read_text())
+    job = workflow["jobs"]["test"]
+    assert [step.get("run") for step in job["steps"] if step.get("name", "").startswith("README")] == commands
+    assert set(job["strategy"]["matrix"]["os"]) == {"ubuntu-latest", "macos-latest", "windows-latest"}
+    assert job["strategy"]["matrix"]["python"] == ["3.9", "3.10", "3.11", "3.12", "3.13"]
