@@ -63,11 +63,12 @@ def test_wheel_installs_into_a_fresh_virtualenv_and_runs(built, tmp_path):
     python = env_dir / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
     purelib = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
                              capture_output=True, text=True, check=True).stdout.strip()
-    # Dependencies from this environment, after the fresh one's own site-packages (so the
-    # wheel's nbmerge, not this checkout's editable one, is what gets imported).
-    Path(purelib, "_deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet", "--no-deps",
                     "--no-index", str(wheel)], check=True)
+    # Then the dependencies, from this environment, after the fresh one's own site-packages:
+    # the wheel's nbmerge, not this environment's, is what gets imported. (Added after the
+    # install, or pip would find this environment's nbmerge-driver and install nothing.)
+    Path(purelib, "_deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     script = env_dir / ("Scripts/nbmerge.exe" if os.name == "nt" else "bin/nbmerge")
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
 
