@@ -142,3 +142,18 @@ def terminal(tmp_path):
     yield start
     for term in opened:
         term.close()
+
+
+def cli_runner():
+    """A click CliRunner that keeps stderr apart from stdout, on click 8.0 through 8.2+.
+
+    click 8.2 separates them by default and dropped mix_stderr; 8.1 (the last on Python 3.9)
+    mixes them unless told not to.
+    """
+    import inspect
+
+    from click.testing import CliRunner
+
+    if "mix_stderr" in inspect.signature(CliRunner).parameters:
+        return CliRunner(mix_stderr=False)
+    return CliRunner()

@@ -8,26 +8,20 @@ NBMERGE_UPDATE_GOLDEN=1 and read every diff before committing.
 
 from __future__ import annotations
 
-import inspect
 import json
 import os
 import shutil
 
 import pytest
-from click.testing import CliRunner
 
-from conftest import FIXTURES
+from conftest import FIXTURES, cli_runner
 from nbmerge.cli.clean import check_command, clean_command
 
 UPDATE = os.environ.get("NBMERGE_UPDATE_GOLDEN") == "1"
 CASES = sorted(p for kind in ("clean", "check") for p in (FIXTURES / kind).iterdir() if p.is_dir())
 
 
-def runner() -> CliRunner:
-    """A runner that keeps stderr apart from stdout, on click 8.0 through 8.2+."""
-    if "mix_stderr" in inspect.signature(CliRunner).parameters:
-        return CliRunner(mix_stderr=False)
-    return CliRunner()
+runner = cli_runner  # other test modules import it from here
 
 
 @pytest.fixture

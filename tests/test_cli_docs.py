@@ -1,9 +1,8 @@
 """Every command has help text and is named in the README, as `nbmerge <command>`."""
 
 import pytest
-from click.testing import CliRunner
 
-from conftest import ROOT
+from conftest import ROOT, cli_runner
 from nbmerge.cli import COMMANDS, load
 from nbmerge.cli.group import build_cli
 
@@ -18,7 +17,7 @@ def test_command_has_help_and_is_documented(name):
 
 
 def test_top_level_help_lists_every_command():
-    result = CliRunner().invoke(build_cli(COMMANDS, load), ["--help"])
+    result = cli_runner().invoke(build_cli(COMMANDS, load), ["--help"])
     assert result.exit_code == 0
     for name in COMMANDS:
         assert name in result.output

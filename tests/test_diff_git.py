@@ -8,9 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from conftest import FIXTURES, run_git, run_nbmerge
+from conftest import FIXTURES, run_git, run_nbmerge, cli_runner
 from nbmerge.cli.diff import diff_command, diff_driver_command
 
 CASES = FIXTURES / "diff"
@@ -19,7 +18,7 @@ PYTHON = f'"{sys.executable}" -m nbmerge'
 
 def invoke(command, *args, input=None, code=0):
     """Run a click command in-process (cheaper than a new interpreter) and check its exit code."""
-    result = CliRunner().invoke(command, list(args), input=input)
+    result = cli_runner().invoke(command, list(args), input=input)
     assert result.exit_code == code, (result.output, result.exception)
     return result
 

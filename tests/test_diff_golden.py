@@ -12,9 +12,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from conftest import FIXTURES
+from conftest import FIXTURES, cli_runner
 from nbmerge.cli.diff import diff_command
 
 CASES = FIXTURES / "diff"
@@ -34,7 +33,7 @@ GOLDEN = [
 
 def run_diff(case: str, *flags: str):
     """Run `nbmerge diff a.ipynb b.ipynb FLAGS` in the case folder, in-process."""
-    runner = CliRunner()
+    runner = cli_runner()
     cwd = os.getcwd()
     os.chdir(CASES / case)
     try:

@@ -13,10 +13,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from hypothesis import given, settings, strategies as st
 
-from conftest import NBMERGE, run_git
+from conftest import NBMERGE, run_git, cli_runner
 from nbmerge.cli import install as cli_install
 from nbmerge.git import install as gc
 
@@ -32,7 +31,7 @@ def repo(git_repo, monkeypatch, tmp_path):
 
 def cli(command, *args, code=0):
     """Run one of our click commands in-process; check its exit code."""
-    result = CliRunner().invoke(getattr(cli_install, f"{command}_command"), list(args),
+    result = cli_runner().invoke(getattr(cli_install, f"{command}_command"), list(args),
                                 catch_exceptions=False)
     assert result.exit_code == code, result.output
     return result.output
@@ -158,7 +157,7 @@ def _one_line_error(cwd: Path, *args: str, in_process: bool = True) -> str:
     """Exit 1, nothing on stdout, one `Error: ...` line on stderr."""
     if in_process:
         os.chdir(cwd)
-        result = CliRunner().invoke(getattr(cli_install, f"{args[0]}_command"), list(args[1:]))
+        result = cli_runner().invoke(getattr(cli_install, f"{args[0]}_command"), list(args[1:]))
         code, out, err = result.exit_code, result.stdout, result.stderr
     else:
         done = subprocess.run([*NBMERGE, *args], cwd=cwd, capture_output=True, text=True)
