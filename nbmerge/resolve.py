@@ -1,6 +1,7 @@
 """Settling conflicts: a new notebook with the chosen side, or hand-written text, in place.
 
   resolve_conflicts(nb, decisions) -> Resolution(notebook, settled, skipped)
+  open_questions(nb)               -> (conflict, hunk index or None) for each choice still to make
   Decision(conflict, take=..., text=..., hunk=...) -> what to do with one conflict (or hunk)
   Take                             -> ours | theirs | base | both (ours, then theirs)
 
@@ -18,7 +19,7 @@ import json
 from collections import namedtuple
 from enum import Enum
 
-from .conflicts import ConflictKind
+from .conflicts import ConflictKind, find_conflicts
 from .errors import BadResolution
 from .metamerge import CONFLICTS_KEY
 from .notebook import source_text, split_source
@@ -97,6 +98,13 @@ def resolve_conflicts(nb: dict, decisions: Iterable[Decision]) -> Resolution:
     if deleted:
         result["cells"] = [cell for index, cell in enumerate(cells) if index not in deleted]
     return Resolution(result, settled, skipped)
+
+
+def open_questions(nb: dict) -> List[Tuple[OpenConflict, Optional[int]]]:
+    """Each choice a person still has to make, in notebook order: every hunk of a line
+    conflict (index), every recorded conflict (None)."""
+    return [(conflict, index) for conflict in find_conflicts(nb)
+            for index in (range(len(conflict.hunks)) if conflict.hunks else (None,))]
 
 
 def _own_notebook_metadata(result: dict, original: dict) -> dict:

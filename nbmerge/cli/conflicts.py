@@ -67,29 +67,53 @@ def resolve_command(path, take, ids, every, add):
 @click.argument("local", type=click.Path(dir_okay=False))
 @click.argument("remote", type=click.Path(dir_okay=False))
 @click.argument("merged", type=click.Path(dir_okay=False))
-def mergetool_command(base, local, remote, merged):
-    """Merge three versions cell by cell into MERGED, then settle what is left in the terminal.
+@click.option("--web", is_flag=True, help="Settle the conflicts in the browser (a page on 127.0.0.1).")
+@click.option("--no-browser", is_flag=True, help="With --web: print the page's address, open no browser.")
+@click.option("--idle-timeout", type=click.FloatRange(min=1), default=1800, show_default=True,
+              help="With --web: stop after this many seconds without a request.")
+def mergetool_command(base, local, remote, merged, web, no_browser, idle_timeout):
+    """Merge three versions cell by cell into MERGED, then settle what is left.
 
     What `git mergetool --tool=nbmerge` runs (`nbmerge install` registers it, with
-    trustExitCode), and by Mercurial and Jujutsu as set up in docs/conflicts.md. MERGED is
+    trustExitCode), and Mercurial and Jujutsu as set up in docs/conflicts.md. MERGED is
     rebuilt from BASE, LOCAL and REMOTE; the conflicts left are walked one by one as by
-    `nbmerge resolve MERGED` (without a terminal they stay marked in the cells).
+    `nbmerge resolve MERGED` (without a terminal they stay marked in the cells), or with
+    --web on a page at 127.0.0.1 showing each side rendered, where Save writes MERGED.
     Exit 0 only when nothing is left, 1 when conflicts remain, 2 when a version is not a
     notebook (MERGED is then left as it was).
 
     Example: git mergetool --tool=nbmerge analysis.ipynb
     """
     from ..git.mergetool import merge_into
-    from .walk import walk_file
 
     result = merge_into(base, local, remote, merged)
     if not result.conflicts:
         click.echo(f"{merged}: merged cell by cell, no conflicts left", err=True)
         sys.exit(0)
     count = f"{len(result.conflicts)} conflict{'s' * (len(result.conflicts) != 1)}"
+    if web:
+        from .web import serve
+
+        click.echo(f"{merged}: merged cell by cell; {count} to settle", err=True)
+        versions = {"base": _version(base), "ours": _version(local), "theirs": _version(remote)}
+        sys.exit(serve(merged, versions, open_browser=not no_browser, idle_timeout=idle_timeout,
+                       err=sys.stderr))
     if not sys.stdin.isatty():  # run by a tool without a terminal: leave the markers, say so
         click.echo(f"{merged}: merged cell by cell; {count} left, marked inside the cells; "
                    f"settle them with `nbmerge resolve {merged}`", err=True)
         sys.exit(1)
+    from .walk import walk_file
+
     click.echo(f"{merged}: merged cell by cell; {count} to settle", err=True)
     sys.exit(walk_file(merged, by_git=True))
+
+
+def _version(path: str):
+    """One input version parsed, for showing its outputs; None if it is not a notebook."""
+    from ..errors import NotebookReadError
+    from ..notebook import parse_notebook, read_file
+
+    try:
+        return parse_notebook(read_file(path), path)
+    except NotebookReadError:
+        return None

@@ -20,7 +20,7 @@ import tempfile
 from ..conflicts import ConflictKind, describe, find_conflicts
 from ..errors import BadResolution, UsageError
 from ..notebook import source_text
-from ..resolve import Decision, Take, resolve_conflicts
+from ..resolve import Decision, Take, open_questions, resolve_conflicts
 from .conflicts_plain import read_notebook, report_left, write_notebook
 
 KEYS = {"o": "take ours", "t": "take theirs", "b": "take base", "a": "take both (ours, then theirs)",
@@ -64,16 +64,6 @@ class Screen:
         char = "q" if char in ("\x03", "\x04", "") else char
         self.out.write(char + "\n" if char.isprintable() else "\n")
         return char
-
-
-def _items(nb: dict):
-    """(conflict, hunk index or None) for each question still open, in notebook order."""
-    for conflict in find_conflicts(nb):
-        if conflict.hunks:
-            for index in range(len(conflict.hunks)):
-                yield conflict, index
-        else:
-            yield conflict, None
 
 
 def _skip_key(conflict, index):
@@ -157,7 +147,7 @@ def walk_file(path: str, *, add: bool = False, by_git: bool = False, tty_in=None
     skipped = set()
     settled = 0
     while True:
-        items = list(_items(nb))
+        items = open_questions(nb)
         open_items = [(c, i) for c, i in items if _skip_key(c, i) not in skipped]
         if not open_items:
             break
