@@ -13,7 +13,9 @@ outputs. Then, interleaved so machine noise hits both alike, it times
   floor  reading the three files with `json.load` and writing one with `json.dump`
          (Jupyter's layout: indent 1, sorted keys);
 
-and prints the medians and their ratio (target: merge ≤ 2× floor). It also times start-up:
+and prints the medians and their ratio (target: merge ≤ 2× floor). The `conflict` scenarios
+add conflicts to 2 % of the code cells, half of them over layout only, and time the merge
+with the layout merge on and off. It also times start-up:
 `python -m nbmerge merge-driver` on three tiny notebooks against `python -c pass`, with this
 interpreter and with /opt/jupyterenv/bin/python when it exists (target ≤ 80 ms), with
 byte-code caching on as on a user's machine. Files go to benchmarks/out/ (git-ignored). Standard library only.
@@ -173,26 +175,59 @@ def write_jupyter(nb: dict, path: Path) -> None:
     path.write_text(json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False) + "\n", "utf-8")
 
 
-def make_case(name: str, out: Path, n_cells: int, with_ids: bool, seed: int, heavy_every: int = 0) -> Path:
+def _relaid(line: str) -> str:
+    """A line as a formatter might rewrite it: spaces after commas and around `=` changed."""
+    return line.replace(", ", ",").replace(" = ", "=")
+
+
+def add_conflicts(base: dict, ours: dict, theirs: dict, seed: int) -> None:
+    """Make 2 % of the code cells both sides keep conflict: half over layout only (ours re-lays
+    the cell out, theirs appends to one of its lines), half for real (both append to one line)."""
+    rng = random.Random(seed)
+    by_serial = {}
+    for side, nb in ((0, ours), (1, theirs)):
+        for cell in nb["cells"]:
+            by_serial.setdefault(cell["source"][0], [None, None])[side] = cell
+    shared = [pair for first, pair in by_serial.items()
+              if None not in pair and pair[0]["cell_type"] == "code" and pair[0]["source"] == pair[1]["source"]
+              and first.startswith("# cell")]
+    for n, (o_cell, t_cell) in enumerate(rng.sample(shared, k=max(2, len(base["cells"]) * 2 // 100))):
+        source = list(o_cell["source"])
+        at = rng.randrange(1, len(source)) if len(source) > 1 else 0
+        if n % 2 == 0:
+            o_cell["source"] = [_relaid(line) for line in source]
+        else:
+            o_cell["source"] = source[:at] + [source[at].rstrip("\n") + "  # ours" +
+                                              ("\n" if source[at].endswith("\n") else "")] + source[at + 1:]
+        t_cell["source"] = source[:at] + [source[at].rstrip("\n") + "  # theirs" +
+                                          ("\n" if source[at].endswith("\n") else "")] + source[at + 1:]
+
+
+def make_case(name: str, out: Path, n_cells: int, with_ids: bool, seed: int, heavy_every: int = 0,
+              conflicts: bool = False) -> Path:
     """Write base/ours/theirs.ipynb for one scenario; returns its folder."""
     folder = out / name
     folder.mkdir(parents=True, exist_ok=True)
     base = make_notebook(n_cells, with_ids, seed, heavy_every)
+    ours = make_side(base, side=0, seed=seed, with_ids=with_ids)
+    theirs = make_side(base, side=1, seed=seed, with_ids=with_ids)
+    if conflicts:
+        add_conflicts(base, ours, theirs, seed)
     write_jupyter(base, folder / "base.ipynb")
-    write_jupyter(make_side(base, side=0, seed=seed, with_ids=with_ids), folder / "ours.ipynb")
-    write_jupyter(make_side(base, side=1, seed=seed, with_ids=with_ids), folder / "theirs.ipynb")
+    write_jupyter(ours, folder / "ours.ipynb")
+    write_jupyter(theirs, folder / "theirs.ipynb")
     return folder
 
 
 # ---------------------------------------------------------------- timing
 
-def run_merge(folder: Path) -> int:
+def run_merge(folder: Path, layout_merge: bool = True) -> int:
     """Files in, merged file out, as the driver does; returns the conflict count."""
     from nbmerge.git.driver import merge_bytes
     from nbmerge.policy import MergeOptions
 
     data = [(folder / f"{side}.ipynb").read_bytes() for side in ("base", "ours", "theirs")]
-    merged = merge_bytes(*data, MergeOptions())
+    merged = merge_bytes(*data, MergeOptions(layout_merge=layout_merge))
     (folder / "result.ipynb").write_bytes(merged.data)
     return len(merged.result.conflicts)
 
@@ -232,6 +267,12 @@ SCENARIOS: List[Tuple[str, int, bool, int, int]] = [
     ("5,000 cells, ids", 5_000, True, 0, 7),
     ("~20 MB outputs, ids", 220, True, 2, 7),
 ]
+# With conflicts: 2 % of code cells conflict, half of them over layout only (issue 14).
+CONFLICT_SCENARIOS: List[Tuple[str, int, bool, int, int]] = [
+    ("100 cells, ids, conflict", 100, True, 0, 41),
+    ("1,000 cells, ids, conflict", 1_000, True, 0, 15),
+    ("5,000 cells, ids, conflict", 5_000, True, 0, 7),
+]
 
 
 def _slug(name: str) -> str:
@@ -253,6 +294,25 @@ def bench_merges(out: Path, quick: bool, only: Sequence[str] = ()) -> List[dict]
                      "n": len(times["merge"]), "merge_s": merge, "floor_s": floor, "ratio": merge / floor})
         print(f"  {name:22} {size / 1e6:7.1f} MB  n={len(times['merge']):3}  merge {merge * 1000:8.1f} ms  "
               f"floor {floor * 1000:8.1f} ms  ratio {merge / floor:4.2f}  conflicts {conflicts}", flush=True)
+    return rows
+
+
+def bench_conflicted(out: Path, quick: bool, only: Sequence[str] = ()) -> List[dict]:
+    """Merges that leave conflicts: the layout merge on and off, and the floor, interleaved."""
+    rows = []
+    for seed, (name, n_cells, ids, heavy, reps) in enumerate(CONFLICT_SCENARIOS):
+        if only and _slug(name) not in only:
+            continue
+        folder = make_case(_slug(name), out, n_cells, ids, seed + 1, heavy, conflicts=True)
+        left, without = run_merge(folder), run_merge(folder, layout_merge=False)
+        times = interleaved({"layout": lambda: run_merge(folder), "lines": lambda: run_merge(folder, False),
+                             "floor": lambda: run_floor(folder)}, reps=max(3, reps // 4) if quick else reps)
+        layout, lines, floor = (statistics.median(times[k]) for k in ("layout", "lines", "floor"))
+        rows.append({"scenario": name, "conflicts_without_layout": without, "conflicts": left,
+                     "n": len(times["layout"]), "merge_s": layout, "lines_only_s": lines, "floor_s": floor})
+        print(f"  {name:28} n={len(times['layout']):3}  merge {layout * 1000:7.1f} ms "
+              f"(lines only {lines * 1000:7.1f} ms, x{layout / lines:4.2f})  floor {floor * 1000:7.1f} ms  "
+              f"ratio {layout / floor:4.2f}  conflicted cells {without} -> {left}", flush=True)
     return rows
 
 
@@ -361,6 +421,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
           f"target ratio ≤ {TARGET_RATIO:g}")
     rows = bench_merges(args.out, args.quick, args.only)
     figures["merges"] = rows
+    print("Merges with conflicts (2 % of code cells, half only layout): layout merge on, off, floor")
+    figures["conflicted"] = bench_conflicted(args.out, args.quick, args.only)
     worst = max(rows, key=lambda r: r["ratio"]) if rows else None
     if worst:
         print(f"  worst ratio {worst['ratio']:.2f} ({worst['scenario']}): "
