@@ -104,34 +104,31 @@ def python_tokens(text: str) -> Optional[List[Token]]:
     """Python tokens with their layout; None when the text does not tokenize cleanly."""
     lines = text.split("\n")
     readable = [line + "\n" for line in lines[:-1]] + ([lines[-1]] if lines[-1] else [])
-    starts = [0]
+    starts = [0, 0]  # offset of each line, counted from 1 as tokenize does
     for line in readable:
         starts.append(starts[-1] + len(line))
-    end_of_text = len(text)
-
-    def offset(row: int, col: int) -> int:
-        return min(starts[row - 1] + col, end_of_text) if row - 1 < len(starts) else end_of_text
-
+    size = len(text)
+    nl, error, comment, layout_only = tokenize.NL, tokenize.ERRORTOKEN, tokenize.COMMENT, _LAYOUT_ONLY
+    make = tuple.__new__  # Token(...) without namedtuple's keyword handling: this loop is hot
     tokens: List[Token] = []
     at = 0
     try:
-        for tok in tokenize.generate_tokens(iter(readable).__next__):
-            kind = tok.type
-            if kind == tokenize.NL:
+        for kind, _, (row, col), (end_row, end_col), _ in tokenize.generate_tokens(iter(readable).__next__):
+            if kind == nl:
                 continue  # a newline inside brackets or after a comment: layout
-            if kind == tokenize.ERRORTOKEN:
+            if kind == error:
                 return None  # `$`, `?`, an unterminated string: not Python we can read
-            start, end = offset(*tok.start), offset(*tok.end)
+            start, end = min(starts[row] + col, size), min(starts[end_row] + end_col, size)
             if start < at:
                 return None
             raw = text[start:end]
-            if kind == tokenize.COMMENT:
+            if kind == comment:
                 key = (kind, raw.rstrip())
-            elif kind in _LAYOUT_ONLY:
+            elif kind in layout_only:
                 key = (kind,)  # the indent's width and the newline's bytes are layout
             else:
                 key = (kind, raw)  # strings byte for byte, names and operators as written
-            tokens.append(Token(key, raw, text[at:start]))
+            tokens.append(make(Token, (key, raw, text[at:start])))
             at = end
     except (tokenize.TokenError, SyntaxError, ValueError, IndexError, StopIteration):
         return None
@@ -478,21 +475,35 @@ def settle_layout_hunks(regions, cell_type: str, settle=None) -> set:
             chosen.append(tuple(settle(region)))
         else:
             chosen.append(region.ours)
+    with_ours = "".join(line for lines in chosen for line in lines)
+    ours_keys = None
     for at, region in enumerate(regions):
         if region.tag != "conflict" or chosen[at] is not region.ours:
             continue
-        with_ours = "".join(line for lines in chosen for line in lines)
+        if _visible(region.ours) != _visible(region.theirs):
+            continue  # tokens differ wherever the text outside whitespace does: skip tokenizing
         with_theirs = "".join(line for lines in chosen[:at] + [region.theirs] + chosen[at + 1:]
                               for line in lines)
-        sides = [with_ours, with_theirs]
-        if cell_type == "code":
-            sides = [magics.mask(side) for side in sides]
-            if None in sides:
-                return resolved
-        tokens = [cell_tokens(side, cell_type) for side in sides]
-        if None not in tokens and keys(tokens[0]) == keys(tokens[1]):
+        if ours_keys is None:
+            ours_keys = _meaning(with_ours, cell_type, magics) or []
+        if ours_keys and _meaning(with_theirs, cell_type, magics) == ours_keys:
             resolved.add(at)
     return resolved
+
+
+def _visible(lines) -> str:
+    """The text without any whitespace: equal meaning needs it equal (backslashes aside)."""
+    return "".join("".join(lines).split())
+
+
+def _meaning(text: str, cell_type: str, magics: Magics) -> Optional[list]:
+    """The keys of a cell's text (magics masked), or None."""
+    if cell_type == "code":
+        text = magics.mask(text)
+        if text is None:
+            return None
+    tokens = cell_tokens(text, cell_type)
+    return None if tokens is None else keys(tokens)
 
 
 def merge_source(base: str, ours: str, theirs: str, *, cell_type: str, style, labels, marker_size: int,
