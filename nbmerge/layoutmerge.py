@@ -98,6 +98,10 @@ class Magics:
 # ---------------------------------------------------------------- tokens
 
 _LAYOUT_ONLY = frozenset({tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT, tokenize.ENDMARKER})
+# Python 3.12+ tokenizes `$`, `?` and a lone `!` as operators where older ones report an error.
+_NOT_PYTHON = frozenset({"$", "?", "`"})
+_FSTRING_START, _FSTRING_END = getattr(tokenize, "FSTRING_START", -1), getattr(tokenize, "FSTRING_END", -1)
+_SPACE = " \t\r\n\x0c\\"  # all a prefix may hold: whitespace and backslash continuations
 
 
 def python_tokens(text: str) -> Optional[List[Token]]:
@@ -112,6 +116,7 @@ def python_tokens(text: str) -> Optional[List[Token]]:
     make = tuple.__new__  # Token(...) without namedtuple's keyword handling: this loop is hot
     tokens: List[Token] = []
     at = 0
+    in_fstring = 0
     try:
         for kind, _, (row, col), (end_row, end_col), _ in tokenize.generate_tokens(iter(readable).__next__):
             if kind == nl:
@@ -121,14 +126,22 @@ def python_tokens(text: str) -> Optional[List[Token]]:
             start, end = min(starts[row] + col, size), min(starts[end_row] + end_col, size)
             if start < at:
                 return None
-            raw = text[start:end]
+            raw, prefix = text[start:end], text[at:start]
+            if prefix.strip(_SPACE):
+                return None  # the tokenizer skipped text (3.12's f-string braces): do not guess
+            if kind == _FSTRING_START:
+                in_fstring += 1
+            elif kind == _FSTRING_END:
+                in_fstring -= 1
+            elif raw in _NOT_PYTHON or (raw == "!" and not in_fstring):
+                return None
             if kind == comment:
                 key = (kind, raw.rstrip())
             elif kind in layout_only:
                 key = (kind,)  # the indent's width and the newline's bytes are layout
             else:
                 key = (kind, raw)  # strings byte for byte, names and operators as written
-            tokens.append(make(Token, (key, raw, text[at:start])))
+            tokens.append(make(Token, (key, raw, prefix)))
             at = end
     except (tokenize.TokenError, SyntaxError, ValueError, IndexError, StopIteration):
         return None
