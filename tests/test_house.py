@@ -7,6 +7,7 @@
 """
 
 import ast
+import os
 import json
 import shutil
 import subprocess
@@ -178,3 +179,25 @@ def test_ci_workflow_runs_the_readme_commands():
     assert [step.get("run") for step in job["steps"] if step.get("name", "").startswith("README")] == commands
     assert set(job["strategy"]["matrix"]["os"]) == {"ubuntu-latest", "macos-latest", "windows-latest"}
     assert job["strategy"]["matrix"]["python"] == ["3.9", "3.10", "3.11", "3.12", "3.13"]
+
+
+def test_readme_module_map_names_every_module():
+    """The README's module map matches the tree: every module is named there, in its room."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = readme.split("\n## Modules", 1)[1].split("\n## ", 1)[0]
+    named = set()
+    for row in table.splitlines():
+        if row.startswith("| `"):
+            named.update(row.split("|")[1].split("`")[1::2])  # the `names` in the first column
+    modules = {str(p.relative_to(PACKAGE).with_suffix("")).replace(os.sep, "/")
+               for p in PACKAGE.rglob("*.py") if p.name not in ("__init__.py", "__main__.py")}
+    modules.add("cli/__init__")
+    assert sorted(modules - named) == []
+
+
+def test_every_command_goes_through_the_error_adapter():
+    from nbmerge.cli import COMMANDS, load
+    from nbmerge.cli.group import Command
+
+    for name, entry in COMMANDS.items():
+        assert isinstance(load(entry.click), Command), f"{name}: use nbmerge.cli.group.command"
