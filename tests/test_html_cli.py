@@ -190,3 +190,11 @@ def test_markdown_summary_counts_what_it_hides():
     out = run_nbmerge("diff", FIXTURES / "diff" / "outputs-only" / "a.ipynb",
                       FIXTURES / "diff" / "outputs-only" / "b.ipynb", "--format", "markdown", check=0).stdout
     assert out.endswith("\nhidden: execution counts changed in 2 cells (`--full` shows volatile fields)\n")
+
+
+def test_revisions_with_no_changed_notebook_give_a_page_saying_so(two_branches, tmp_path):
+    page = tmp_path / "none.html"
+    run_nbmerge("diff", "main", "main", "--html", page, "--exit-code", cwd=two_branches, check=0)
+    assert "<h2>no notebooks differ</h2>" in page.read_text(encoding="utf-8")
+    summary = run_nbmerge("diff", "main", "main", "--format", "markdown", cwd=two_branches, check=0).stdout
+    assert summary == "## nbmerge diff main main: 0 notebooks changed\n\n"

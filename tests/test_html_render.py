@@ -18,6 +18,8 @@ import sys
 import zlib
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import nbmerge.highlight
 import nbmerge.html_cells
@@ -253,3 +255,23 @@ def test_a_removed_cell_stands_where_it_was_among_unchanged_cells():
     text = page(old, new)
     assert re.findall(r"<summary>(\d+) unchanged cells</summary>|<article class=\"change cell (\w+)", text) == [
         ("5", ""), ("", "removed"), ("4", "")]
+
+
+_PIECES = st.sampled_from([
+    "<script>", "</script>", "<img src=x onerror=alert(1)>", "<a href='javascript:x()'>", "<svg onload=x()>",
+    "<iframe>", "<style>", "<", ">", "\"", "'", "=", " ", "on", "load", "error", "java", "script:", "$", "*",
+    "[x](", ")", "![i](", "attachment:", "`", "\n", "# ", "|", "-", "<!--", "-->", "&", "#x3C;", "data:",
+    "<object data=", "<base href=", "<meta http-equiv=refresh>", "style=", "<math>", "<template>", "<noscript>",
+])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_PIECES, max_size=30).map("".join))
+def test_no_markdown_or_html_from_a_notebook_keeps_anything_active(text):
+    """Whatever mix of tags, handlers and URLs a notebook holds, rendered or sanitised it keeps none."""
+    for html in (render_markdown(text), sanitize(text)):
+        for tag in re.findall(r"<[^>]*>", html.lower()):  # markup only: escaped text is harmless
+            name = re.match(r"</?([a-z0-9]*)", tag).group(1)
+            assert name not in ("script", "iframe", "object", "embed", "style", "base", "meta", "svg", "math",
+                                "template", "noscript", "link", "form"), (text, html)
+            assert not re.search(r"\son[a-z]+\s*=|javascript:|href=\"data:|\sstyle\s*=", tag), (text, html)

@@ -132,7 +132,8 @@ def diff_command(ctx, args, color, full, sources_only, no_outputs, no_metadata, 
     if open_page:
         import webbrowser
 
-        webbrowser.open(Path(html_path).resolve().as_uri())
+        if not webbrowser.open(Path(html_path).resolve().as_uri()):
+            sys.stderr.write(f"nbmerge diff: no browser to open; the page is {html_path}\n")
     if exit_code and any(not d.identical for _, _, d in results):
         ctx.exit(1)
 
