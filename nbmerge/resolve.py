@@ -194,13 +194,22 @@ def _settle_record(conflict: OpenConflict, decision: Decision, holder: dict) -> 
         _set_cell_type(holder, value)
     else:
         room, _, path = field.partition(".")
-        if conflict.cell_index is None and room == "notebook":
-            container = holder
-        else:
-            container = holder.setdefault(room, {})
+        container = holder if room == "notebook" else holder.get(room, {})
+        if room not in _rooms(conflict, holder) or not path or not isinstance(container, dict) \
+                or (room == "notebook" and path.split(".")[0] in ("cells", "metadata")):
+            return f"nbmerge cannot tell where {field} belongs; set it by hand and delete its record"
+        if room != "notebook":
+            holder[room] = container
         _set_path(container, path, value)
     _drop_record(holder["metadata"], conflict.record)
     return ""
+
+
+def _rooms(conflict: OpenConflict, holder: dict) -> tuple:
+    """Where the merge records a field of a cell or of the notebook (a record edited by hand may say anything)."""
+    if conflict.cell_index is None:
+        return ("notebook", "metadata")
+    return ("metadata",) if holder.get("cell_type") == "code" else ("metadata", "attachments")
 
 
 def _set_cell_type(cell: dict, cell_type: str) -> None:

@@ -225,3 +225,17 @@ def test_notebook_metadata_and_cell_type():
     assert done["cells"][0] == {**theirs["cells"][0], "source": "text"}
     assert find_conflicts(done) == []
     assert_valid_notebook(serialize_notebook(done).decode())
+
+
+@pytest.mark.parametrize("field", ["foo.bar", "notebook.cells", "notebook.metadata.x", "metadata",
+                                   "attachments.x.png"])
+def test_a_record_edited_by_hand_is_left_alone_not_followed(field):
+    """A record may say anything once people edit notebooks: never a crash, never an invalid notebook."""
+    nb = two_conflicts()
+    nb["cells"][0]["metadata"]["nbmerge"] = {"conflicts": [{"field": field, "ours": 1, "theirs": 2}]}
+    nb["metadata"]["nbmerge"] = {"conflicts": [{"field": field, "ours": 1, "theirs": 2}]}
+    found = [c for c in find_conflicts(nb) if c.record is not None]
+    assert len(found) == 2
+    done = resolve_conflicts(nb, [Decision(c, Take.THEIRS) for c in found])
+    assert done.settled == [] and all("cannot tell where" in reason for _, reason in done.skipped)
+    assert done.notebook == nb
