@@ -32,7 +32,12 @@ OUR_SECTIONS = (f"merge.{DRIVER}", f"diff.{DRIVER}", f"filter.{DRIVER}", f"merge
 MERGETOOL_KEYS = (f"mergetool.{DRIVER}.cmd", f"mergetool.{DRIVER}.trustExitCode")
 FILTER_KEYS = tuple(f"filter.{DRIVER}.{key}" for key in ("clean", "smudge", "process", "required"))
 OUR_KEYS = (f"merge.{DRIVER}.name", f"merge.{DRIVER}.driver", f"diff.{DRIVER}.textconv",
-            f"diff.{DRIVER}.command") + FILTER_KEYS + MERGETOOL_KEYS
+            f"diff.{DRIVER}.cachetextconv", f"diff.{DRIVER}.command") + FILTER_KEYS + MERGETOOL_KEYS
+# What this config's install added to an attributes file, so uninstall removes only that: in a
+# clone of a repository whose .gitattributes the team committed, install added nothing.
+RECORD_ADDED = f"{DRIVER}.attributesadded"      # the attributes file install wrote its line to
+RECORD_CREATED = f"{DRIVER}.attributescreated"  # "true" when install created that file
+RECORD_KEYS = (RECORD_ADDED, RECORD_CREATED)
 FILTER_ATTRIBUTE = f"*.ipynb filter={DRIVER}"  # routes notebooks to nbmerge.git.filter
 ATTRIBUTE_MARKER = "# nbmerge: merge and diff notebooks cell by cell (added by `nbmerge install`)"
 # on a file install created, so uninstall knows to delete the file rather than leave it empty
@@ -192,6 +197,9 @@ def desired_config(python_exe: str, *, version: Tuple[int, ...], rich_diff: bool
         # git-mergetool(1): the variables are set for the command, which git runs with sh
         "mergetool.nbmerge.cmd": f'{python} -m nbmerge mergetool "$BASE" "$LOCAL" "$REMOTE" "$MERGED"',
         "mergetool.nbmerge.trustExitCode": "true",  # exit 0 only when nothing is left
+        # git keeps each blob's text in refs/notes/textconv/nbmerge: `git log -p` starts one
+        # Python per blob only the first time
+        "diff.nbmerge.cachetextconv": "true",
     }
     if rich_diff:
         settings["diff.nbmerge.command"] = f"{python} -m nbmerge diff-driver"
@@ -283,7 +291,8 @@ def _write_config(path: Path, todo: Mapping[str, Optional[str]]) -> None:
         path.unlink()
 
 
-_SECTION = re.compile(r'^\s*\[\s*(merge|diff|filter|mergetool)\s+"nbmerge"\s*\]\s*$', re.IGNORECASE)
+_SECTION = re.compile(r'^\s*\[\s*(?:(merge|diff|filter|mergetool)\s+"nbmerge"|nbmerge)\s*\]\s*$',
+                      re.IGNORECASE)
 
 
 def _drop_empty_sections(path: Path) -> None:
@@ -415,10 +424,14 @@ def plan_attributes(path: Path, line: str) -> Tuple[Optional[str], List[Change]]
     return new, [Change("added", path, f"line {lineno}: {line}")]
 
 
-def remove_attributes(text: str) -> Optional[str]:
-    """text without the marker and line install added, byte for byte as before (None: no file)."""
+def remove_attributes(text: str, removable=lambda block: True) -> Optional[str]:
+    """text without the marker and line install added, byte for byte as before (None: no file).
+
+    removable(block) says whether one block (marker line, attribute line) may go.
+    """
     lines = text.splitlines(keepends=True)
-    blocks = _managed_blocks(lines)
+    blocks = [i for i in _managed_blocks(lines)
+              if removable((lines[i].rstrip("\r\n"), lines[i + 1].rstrip("\r\n")))]
     created = any(lines[i].rstrip("\r\n") == CREATED_MARKER for i in blocks)
     for i in reversed(blocks):
         last = i + 2 == len(lines)
@@ -427,6 +440,33 @@ def remove_attributes(text: str) -> Optional[str]:
         if unterminated and i > 0:
             lines[i - 1] = lines[i - 1].rstrip("\r\n")
     return None if created and not lines else "".join(lines)
+
+
+def managed_blocks_of(text: str) -> List[Tuple[str, str]]:
+    """The (marker line, attribute line) blocks install writes, as they appear in text."""
+    lines = text.splitlines()
+    return [(lines[i], lines[i + 1]) for i in _managed_blocks(lines)]
+
+
+def committed_text(path: Path) -> Optional[str]:
+    """path's text in HEAD of the repository around it; None when it is not committed there."""
+    import pygit2
+
+    try:
+        gitdir = pygit2.discover_repository(str(path.parent))
+        if gitdir is None:
+            return None
+        repo = pygit2.Repository(gitdir)
+        if repo.workdir is None or repo.head_is_unborn:
+            return None
+        relative = os.path.relpath(os.path.realpath(path.parent), os.path.realpath(repo.workdir))
+        if relative.startswith(".."):
+            return None
+        name = path.name if relative == "." else f"{relative}/{path.name}"
+        entry = repo.head.peel(pygit2.Commit).tree[name.replace(os.sep, "/")]
+        return repo[entry.id].data.decode("utf-8", "replace")
+    except (KeyError, ValueError, pygit2.GitError, OSError):
+        return None
 
 
 def _write_attributes(path: Path, text: Optional[str]) -> None:
@@ -462,12 +502,19 @@ def _restore(path: Path, data: Optional[bytes]) -> None:
 
 
 def install(target: Target, settings: Mapping[str, str], line: str) -> List[Change]:
-    """Write settings and the attribute line; on any failure, put both files back as they were."""
+    """Write settings and the attribute line; on any failure, put both files back as they were.
+
+    When it adds the line, it records that in the same config (RECORD_KEYS), for uninstall.
+    """
+    new_attributes, attr_changes = plan_attributes(target.attributes, line)
     wanted: Dict[str, Optional[str]] = {key: None for key in OUR_KEYS}
     wanted.update(settings)
+    if any(change.action == "added" for change in attr_changes):
+        wanted[RECORD_ADDED] = str(target.attributes)
+        wanted[RECORD_CREATED] = "false" if target.attributes.exists() else "true"
     todo, changes = _config_changes(target.config, wanted)
-    changes = [c for c in changes if not (c.action == "unchanged" and wanted.get(c.what) is None)]
-    new_attributes, attr_changes = plan_attributes(target.attributes, line)
+    changes = [c for c in changes if not (c.action == "unchanged" and wanted.get(c.what) is None)
+               and not c.what.startswith(RECORD_KEYS)]
     saved = _snapshot(target.config)
     try:
         _write_config(target.config, todo)
@@ -480,23 +527,49 @@ def install(target: Target, settings: Mapping[str, str], line: str) -> List[Chan
 
 
 def uninstall(target: Target) -> List[Change]:
-    """Remove our config keys and the attribute lines install added; keep everything else."""
-    todo, changes = _config_changes(target.config, {key: None for key in OUR_KEYS})
+    """Remove our config keys and the attribute lines this config's install added; keep the rest.
+
+    A block goes only when install recorded adding it to this file and it is not committed in
+    HEAD: a committed line is the team's, whoever wrote it. Each block kept says why.
+    """
+    recorded = dict(next(read_config_files([target.config], RECORD_KEYS), (None, {}))[1])
+    ours = recorded.get(RECORD_ADDED) == str(target.attributes)
     text = read_attributes_text(target.attributes) if target.attributes.exists() else None
-    new_text = remove_attributes(text) if text is not None else ""
+    committed = committed_text(target.attributes) if text is not None else None
+    committed_blocks = set(managed_blocks_of(committed)) if committed is not None else set()
+
+    def removable(block: Tuple[str, str]) -> bool:
+        return ours and block not in committed_blocks
+
+    new_text = remove_attributes(text, removable) if text is not None else ""
+    if new_text is None and committed is not None:
+        new_text = ""  # never delete a file HEAD has, even one install once created
+    todo, changes = _config_changes(target.config, {key: None for key in OUR_KEYS + RECORD_KEYS})
+    changes = [c for c in changes if not c.what.startswith(RECORD_KEYS)]
     saved = _snapshot(target.config)
     try:
         _write_config(target.config, todo)
         if text is not None and (new_text is None or new_text != text):
             _write_attributes(target.attributes, new_text)
             changes.append(Change("removed", target.attributes, attribute_line().split(" ", 1)[0]
-                                  + " merge=nbmerge ... (and its comment)"))
+                                  + " merge=nbmerge ... (and its comment)"
+                                  + (", and the file it created" if new_text is None else "")))
     except NbmergeError:
         _restore(target.config, saved)
         raise
     if new_text:
+        managed = {line for _, line in managed_blocks_of(new_text)}
+        committed_lines = set((committed or "").splitlines())
         for entry in parse_attributes(new_text, target.attributes):
-            if entry.attrs.get("merge") == DRIVER:
-                changes.append(Change("kept", target.attributes,
-                                      f"line {entry.lineno}: {entry.text.strip()} (not added by install)"))
+            if entry.attrs.get("merge") != DRIVER:
+                continue
+            if entry.text in committed_lines:
+                why = "committed in HEAD: the team's line; remove it in a commit if they agree"
+            elif entry.text in managed:
+                why = ("not recorded as added by this repository's `nbmerge install`; "
+                       "delete it and the comment above it by hand if it should go")
+            else:
+                why = "not added by install"
+            changes.append(Change("kept", target.attributes,
+                                  f"line {entry.lineno}: {entry.text.strip()} ({why})"))
     return changes
