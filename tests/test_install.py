@@ -294,6 +294,34 @@ def test_doctor_names_the_package_for_an_interpreter_without_nbmerge(repo, tmp_p
     assert "which cannot import nbmerge" in out and "pip install nbmerge-driver" in out
 
 
+def test_status_is_inactive_when_the_drivers_interpreter_is_gone(repo):
+    cli("install")
+    run_git(repo, "config", "merge.nbmerge.driver",
+            '"/gone/venv/bin/python" -m nbmerge merge-driver %O %A %B %L %P')
+    out = cli("status", code=1)
+    assert "/gone/venv/bin/python, which no longer exists" in out
+    assert "inactive" in out
+
+
+def test_install_caches_textconv_and_git_uses_the_cache(repo):
+    """diff.nbmerge.cachetextconv: the second `git log -p` reads the stored text."""
+    cli("install")
+    assert run_git(repo, "config", "diff.nbmerge.cachetextconv").stdout.strip() == "true"
+    (repo / "a.ipynb").write_text('{"cells": [{"cell_type": "markdown", "id": "m", "metadata": {}, '
+                                  '"source": "# Hello"}], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}\n')
+    run_git(repo, "add", ".")
+    run_git(repo, "commit", "-qm", "a notebook")
+    first = run_git(repo, "log", "-p").stdout
+    assert "# Hello" in first and '"cells"' not in first
+    assert run_git(repo, "for-each-ref", "refs/notes/textconv/nbmerge").stdout  # the cache
+    assert run_git(repo, "log", "-p").stdout == first
+    assert "cachetextconv" not in cli("doctor")  # installed as it should be: no note about it
+    run_git(repo, "config", "--unset", "diff.nbmerge.cachetextconv")
+    assert "cachetextconv" in cli("doctor")
+    cli("uninstall")
+    assert run_git(repo, "config", "--get-regexp", "nbmerge", check=False).stdout == ""
+
+
 def test_doctor_finds_a_driver_without_attributes(repo):
     run_git(repo, "config", "merge.nbmerge.driver", f'"{sys.executable}" -m nbmerge merge-driver %O %A %B %L %P')
     assert "run `nbmerge install`" in cli("doctor", code=1)

@@ -117,6 +117,10 @@ def status_command(notebook):
     if state.check:
         shown = " ".join(f"{name}={value}" for name, value in state.check.items())
         click.echo(f"git check-attr {state.probe}: {shown}")
+    gone = state.missing_driver_program
+    if gone:
+        click.echo(f"merge.nbmerge.driver runs {gone}, which no longer exists "
+                   "(run `nbmerge install` again from the environment you use)")
     click.echo("active: git merges notebooks with nbmerge" if state.active
                else "inactive: git does not merge notebooks with nbmerge (see `nbmerge doctor`)")
     sys.exit(0 if state.active else 1)

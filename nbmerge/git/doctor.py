@@ -54,11 +54,32 @@ class Status:
 
     @property
     def active(self) -> bool:
-        """git will run nbmerge to merge the probe notebook."""
+        """git will run nbmerge to merge the probe notebook (and the driver's program exists)."""
+        driver = self.effective("merge.nbmerge.driver")
+        if driver is None or missing_program(driver[0]) is not None:
+            return False
         if self.repo is None:
-            return (any(l.attrs.get("merge") == DRIVER for l in self.attribute_lines)
-                    and self.effective("merge.nbmerge.driver") is not None)
-        return self.check.get("merge") == DRIVER and self.effective("merge.nbmerge.driver") is not None
+            return any(l.attrs.get("merge") == DRIVER for l in self.attribute_lines)
+        return self.check.get("merge") == DRIVER
+
+    @property
+    def missing_driver_program(self) -> Optional[str]:
+        """The merge driver's program when it no longer exists (a deleted virtualenv)."""
+        driver = self.effective("merge.nbmerge.driver")
+        return missing_program(driver[0]) if driver else None
+
+
+def missing_program(command: str) -> Optional[str]:
+    """The program a configured command runs, when it is not there to run; else None."""
+    try:
+        argv = shlex.split(command)
+    except ValueError:
+        return None  # doctor reports a command that does not parse
+    if not argv:
+        return None
+    program = argv[0]
+    found = program if os.sep in program or "/" in program else shutil.which(program)
+    return None if found and os.access(found, os.X_OK) else program
 
 
 def config_files(scope: Scope, repo: Optional[Repo], env: Mapping[str, str]) -> List[Path]:
@@ -169,7 +190,7 @@ def _command_findings(key: str, command: str, where: Path) -> List[Diagnosis]:
         return [Diagnosis(True, f"{key} in {where} is empty")]
     program = argv[0]
     found = program if os.sep in program or "/" in program else shutil.which(program)
-    if not found or not os.access(found, os.X_OK):
+    if missing_program(command) is not None:
         return [Diagnosis(True, f"{key} in {where} runs {program}, which no longer exists; "
                               "run `nbmerge install` again from the environment you use")]
     if argv[1:3] == ["-m", "nbmerge"]:
@@ -237,6 +258,13 @@ def doctor(cwd: Path, env: Mapping[str, str], version: Tuple[int, ...], probe: O
         driver = values.get("merge.nbmerge.driver")
         if driver and not all(p in driver[0].split() for p in ("%O", "%A", "%B")):
             findings.append(Diagnosis(True, f"merge.nbmerge.driver in {driver[1]} does not pass %O %A %B"))
+        textconv = values.get("diff.nbmerge.textconv")
+        if textconv and "diff.nbmerge.cachetextconv" not in values and not state.effective(
+                "diff.nbmerge.cachetextconv"):
+            findings.append(Diagnosis(False, f"diff.nbmerge.textconv in {textconv[1]} runs without "
+                                           "diff.nbmerge.cachetextconv: `git log -p` starts Python "
+                                           "once per notebook blob every time; run `nbmerge install` "
+                                           "again to cache the text"))
     findings += foreign_nbmerge(env.get("PATH", "").split(os.pathsep))
     if repo is not None and state.check.get("merge") == DRIVER:
         origin = winning_line(repo, state.probe, env, "merge")
