@@ -26,3 +26,14 @@ def test_top_level_help_lists_every_command():
 @pytest.mark.parametrize("name", sorted(name for name, entry in COMMANDS.items() if entry.plain))
 def test_plain_argv_twin_loads(name):
     assert callable(load(COMMANDS[name].plain))
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_help_never_suggests_a_bare_command_in_git_config(name):
+    """A `git config` line in --help runs nbmerge by the interpreter's full path, as install
+    does: a bare `nbmerge` may be nbdime's, and a bare `python` may lack nbmerge."""
+    import re
+
+    result = cli_runner().invoke(build_cli(COMMANDS, load), [name, "--help"])
+    text = " ".join(result.output.split())  # click wraps lines
+    assert not re.findall(r"""git config \S+ ["'](?:nbmerge|python3?) [^"']*""", text)

@@ -159,8 +159,12 @@ def filter_command(path, process):
     """git clean filter: a notebook on standard input, the cleaned notebook on standard output.
 
     Input that is not a notebook passes through unchanged (`nbmerge check` reports it).
-    `nbmerge install --filter` registers it; by hand:
-    git config filter.nbmerge.process "python -m nbmerge filter --process"
+    `nbmerge install --filter` registers it. By hand, run it by the full path of the Python
+    that has nbmerge (a bare `python` or `nbmerge` may not be that one outside the virtualenv):
+
+    \b
+    git config filter.nbmerge.process '"/path/to/python" -m nbmerge filter --process'
+    echo '*.ipynb filter=nbmerge' >> .gitattributes
 
     Example: nbmerge filter < analysis.ipynb > clean.ipynb
     """

@@ -189,8 +189,12 @@ def _write_page(path: str, title: str, notebooks, results, options) -> None:
 def textconv_command(index, path):
     """Print a notebook as readable text, for git's diff.<driver>.textconv.
 
+    `nbmerge install` registers it. By hand, run it by the full path of the Python that has
+    nbmerge (a bare `nbmerge` may be nbdime's, or gone outside the virtualenv):
+
     \b
-    git config diff.nbmerge.textconv "nbmerge textconv"
+    git config diff.nbmerge.textconv '"/path/to/python" -m nbmerge textconv'
+    git config diff.nbmerge.cachetextconv true
     echo '*.ipynb diff=nbmerge' >> .gitattributes
     """
     from ..git.textconv import run_textconv
@@ -205,8 +209,11 @@ def textconv_command(index, path):
 def diff_driver_command(git_args, color, full, sources_only, no_outputs, no_metadata, context):
     """git's external diff command: `path old-file old-hex old-mode new-file new-hex new-mode`.
 
+    `nbmerge install --rich-diff` registers it. By hand, run it by the full path of the
+    Python that has nbmerge (a bare `nbmerge` may be nbdime's, or gone outside the virtualenv):
+
     \b
-    git config diff.nbmerge.command "nbmerge diff-driver"
+    git config diff.nbmerge.command '"/path/to/python" -m nbmerge diff-driver'
     echo '*.ipynb diff=nbmerge' >> .gitattributes
     git diff            (git log -p and git show need --ext-diff)
     """
