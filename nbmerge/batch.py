@@ -10,7 +10,7 @@ import fnmatch
 import os
 from typing import Callable, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
 
-from .check import check_file, warm_schema
+from .check import MarkerRules, check_file, warm_schema
 from .clean import CleanOptions, Finding
 from .errors import UnreadableFile
 
@@ -44,41 +44,43 @@ Outcome = Tuple[str, Union[List[Finding], UnreadableFile]]
 
 
 def check_files(paths: Sequence[str], options: CleanOptions = CleanOptions(), *, schema: bool = True,
-                jobs: int = 0, progress: Optional[Callable[[int, int], None]] = None) -> Iterator[Outcome]:
+                jobs: int = 0, progress: Optional[Callable[[int, int], None]] = None,
+                markers: MarkerRules = MarkerRules()) -> Iterator[Outcome]:
     """Check many files, in a process pool when there are enough; yield results in path order."""
     jobs = jobs or (os.cpu_count() or 1)
     if schema:
         warm_schema()
     if jobs > 1 and len(paths) >= PARALLEL_THRESHOLD:
-        outcomes = _parallel(paths, options, schema, jobs)
+        outcomes = _parallel(paths, options, schema, jobs, markers)
     else:
-        outcomes = (_check_one(path, options, schema) for path in paths)
+        outcomes = (_check_one(path, options, schema, markers) for path in paths)
     for done, outcome in enumerate(outcomes, 1):
         if progress is not None:
             progress(done, len(paths))
         yield outcome
 
 
-def _check_one(path: str, options: CleanOptions, schema: bool) -> Outcome:
+def _check_one(path: str, options: CleanOptions, schema: bool, markers: MarkerRules) -> Outcome:
     try:
-        return path, check_file(path, options, schema=schema)
+        return path, check_file(path, options, schema=schema, markers=markers)
     except UnreadableFile as exc:
         return path, exc
 
 
 def _check_chunk(args) -> List[Outcome]:
-    paths, options, schema = args
-    return [_check_one(path, options, schema) for path in paths]
+    paths, options, schema, markers = args
+    return [_check_one(path, options, schema, markers) for path in paths]
 
 
-def _parallel(paths: Sequence[str], options: CleanOptions, schema: bool, jobs: int) -> Iterator[Outcome]:
+def _parallel(paths: Sequence[str], options: CleanOptions, schema: bool, jobs: int,
+              markers: MarkerRules) -> Iterator[Outcome]:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     # fork shares the imported validator; where fork is missing the pool still works, slower.
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
     size = max(8, min(64, len(paths) // (jobs * 4)))
-    chunks = [(list(paths[i:i + size]), options, schema) for i in range(0, len(paths), size)]
+    chunks = [(list(paths[i:i + size]), options, schema, markers) for i in range(0, len(paths), size)]
     with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context(method)) as pool:
         for outcomes in pool.map(_check_chunk, chunks):
             yield from outcomes

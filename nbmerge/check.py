@@ -1,9 +1,10 @@
 """Checking notebook files: the clean rules, plus what clean cannot fix for you: conflict
 markers and recorded conflicts, broken ids, broken JSON, notebooks the nbformat schema rejects.
 
-  check_bytes(data, path, options, schema=True) -> findings for one file's content
-  check_file(path, options, schema=True)        -> the same, reading the file (UnreadableFile)
-  conflict_blocks(text)                         -> source lines where marker blocks start
+  check_bytes(data, path, options, schema=True, markers=MarkerRules())
+                                                -> findings for one file's content
+  check_file(path, options, schema=True, markers=...) -> the same, reading the file (UnreadableFile)
+  MarkerRules(sizes, allow_tag)                 -> git's marker size per path; the tag that allows a cell
   cell_lines(text, count)                       -> the file line where each cell starts
   warm_schema()                                 -> compile the schema once, before forking
 
@@ -16,11 +17,12 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections import namedtuple
 from typing import Iterator, List, Optional
 
-from .clean import CleanOptions, Finding, Rule, clean_notebook
+from .clean import CleanOptions, Finding, Rule, clean_notebook, has_tag
 from .errors import NotebookReadError, UnreadableFile
-from .markers import find_hunks
+from .markers import ALLOW_MARKERS_TAG, MIN_SIZE, conflict_blocks
 from .notebook import cell_id, parse_notebook, source_text
 
 
@@ -29,8 +31,18 @@ _JSON_POSITION = re.compile(r"at line (\d+) column")
 _SCHEMA_CELL = re.compile(r"cells\[(\d+)\]")
 
 
+class MarkerRules(namedtuple("MarkerRules", "sizes allow_tag", defaults=(None, ALLOW_MARKERS_TAG))):
+    """What counts as a conflict left in a cell: git's conflict-marker-size for each path
+    ({path: size}, from the attributes; 7 where unset), and the tag that allows a cell."""
+
+    __slots__ = ()
+
+    def size(self, path: str) -> int:
+        return (self.sizes or {}).get(path, MIN_SIZE)
+
+
 def check_bytes(data: bytes, path: str, options: CleanOptions = CleanOptions(), *,
-                schema: bool = True) -> List[Finding]:
+                schema: bool = True, markers: MarkerRules = MarkerRules()) -> List[Finding]:
     """All findings for one notebook's bytes, each carrying path and file line."""
     try:
         nb = parse_notebook(data, path)
@@ -38,7 +50,7 @@ def check_bytes(data: bytes, path: str, options: CleanOptions = CleanOptions(), 
         return [_unparseable(data, path, exc.problem)]
     cleaned = clean_notebook(nb, options)
     findings = list(cleaned.findings)
-    findings += _conflict_findings(nb)
+    findings += _conflict_findings(nb, markers.size(path), markers.allow_tag)
     findings += _duplicate_ids(nb)
     if schema:
         findings += _schema_findings(cleaned.notebook)
@@ -49,14 +61,15 @@ def check_bytes(data: bytes, path: str, options: CleanOptions = CleanOptions(), 
     return [_place(f, path, text, lines) for f in findings]
 
 
-def check_file(path: str, options: CleanOptions = CleanOptions(), *, schema: bool = True) -> List[Finding]:
+def check_file(path: str, options: CleanOptions = CleanOptions(), *, schema: bool = True,
+               markers: MarkerRules = MarkerRules()) -> List[Finding]:
     """Findings for the notebook at path; UnreadableFile when it cannot be read at all."""
     try:
         with open(path, "rb") as handle:
             data = handle.read()
     except OSError as exc:
         raise UnreadableFile(path, exc.strerror or str(exc)) from None
-    return check_bytes(data, path, options, schema=schema)
+    return check_bytes(data, path, options, schema=schema, markers=markers)
 
 
 def _unparseable(data: bytes, path: str, problem: str) -> Finding:
@@ -70,16 +83,11 @@ def _unparseable(data: bytes, path: str, problem: str) -> Finding:
     return Finding(Rule.INVALID, problem, path=path, line=int(position.group(1)) if position else None)
 
 
-def conflict_blocks(text: str) -> List[int]:
-    """Lines (from 1) where a `<<<<<<<` … `=======` … `>>>>>>>` block starts in text."""
-    if "<<<<<<<" not in text:
-        return []
-    return [hunk.start + 1 for hunk in find_hunks(text.splitlines())]
-
-
-def _conflict_findings(nb: dict) -> Iterator[Finding]:
+def _conflict_findings(nb: dict, marker_size: int, allow_tag: str) -> Iterator[Finding]:
     for index, cell in enumerate(nb["cells"]):
-        starts = conflict_blocks(source_text(cell))
+        allowed = bool(allow_tag) and has_tag(cell, allow_tag)
+        starts = [] if allowed else conflict_blocks(
+            source_text(cell), marker_size, markdown=cell.get("cell_type") == "markdown")
         if starts:
             many = f"{len(starts)} conflicts" if len(starts) > 1 else "a conflict"
             yield Finding(Rule.CONFLICT_MARKERS, f"{many} left in the source (line {starts[0]} of the cell)",

@@ -2,6 +2,7 @@
 
   clean_notebook(nb, options=CleanOptions()) -> Cleaned(notebook, findings)
   Rule, Finding, CleanOptions                 -> the vocabulary `check` reports in
+  has_tag(cell, tag)                          -> whether a cell carries a tag
 
 One walk serves both uses: `clean` keeps `.notebook`, `check` keeps `.findings` (one finding
 for each thing the walk stripped). The input is never changed; the result shares every part
@@ -119,7 +120,7 @@ def _clean_cell(cell: dict, index: int, options: CleanOptions, findings: List[Fi
     if cell.get("cell_type") == "code":
         outputs = cell.get("outputs")
         outputs = outputs if isinstance(outputs, list) else []
-        keep = not options.strip_outputs or _has_tag(cell, options.keep_output_tag)
+        keep = not options.strip_outputs or has_tag(cell, options.keep_output_tag)
         if outputs and not keep:
             found.append((Rule.OUTPUTS, f"has {len(outputs)} output{'s' * (len(outputs) != 1)}"))
             outputs = changes["outputs"] = []
@@ -148,7 +149,8 @@ def _clean_cell(cell: dict, index: int, options: CleanOptions, findings: List[Fi
     return {**cell, **changes}
 
 
-def _has_tag(cell: dict, tag: str) -> bool:
+def has_tag(cell: dict, tag: str) -> bool:
+    """Whether the cell's metadata.tags holds tag."""
     if not tag:
         return False
     tags = cell.get("metadata", {}).get("tags") if isinstance(cell.get("metadata"), dict) else None

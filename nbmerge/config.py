@@ -19,6 +19,7 @@ from collections import namedtuple
 
 from .errors import ConfigError
 from .formatter import FORMATTERS, Formatter
+from .markers import ALLOW_MARKERS_TAG
 from .policy import KEPT_BY_DEFAULT, VOLATILE_CELL_METADATA, VOLATILE_NOTEBOOK_METADATA, MergeOptions
 
 TYPE_CHECKING = False
@@ -49,6 +50,8 @@ KEYS = (
     Key("extra-notebook-metadata", (), tuple, "more notebook metadata keys to treat as volatile"),
     Key("extra-cell-metadata", (), tuple, "more cell metadata keys to treat as volatile"),
     Key("schema", True, bool, "check validates notebooks against the nbformat schema"),
+    Key("allow-markers-tag", ALLOW_MARKERS_TAG, str,
+        "check does not look for conflict markers in cells with this tag (\"\": none)"),
     Key("exclude", (), tuple, "glob patterns of paths skipped when walking directories"),
     Key("layout-merge", True, bool,
         "the merge settles conflicts that are only layout (same Python tokens; markdown spacing)"),

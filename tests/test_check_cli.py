@@ -14,7 +14,7 @@ import pytest
 
 from conftest import FIXTURES, ROOT, run_nbmerge
 from nbmerge.batch import check_files
-from nbmerge.check import conflict_blocks
+from nbmerge.markers import conflict_blocks
 from nbmerge.cli.clean import check_command, clean_command
 from test_clean_golden import runner
 

@@ -110,16 +110,19 @@ def check_command(paths, fmt, no_schema, jobs, **overrides):
     Example: nbmerge check --format github .
     """
     from ..batch import check_files
-    from ..report import annotation, render_github, render_json, render_text
+    from ..check import MarkerRules
     from ..config import clean_options
+    from ..git.attributes import conflict_marker_sizes
+    from ..report import annotation, render_github, render_json, render_text
 
     settings = run_settings(**overrides, schema=False if no_schema else None)
     fmt = fmt or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text")
     notebooks = _notebooks(paths or (".",), settings)
     progress = _progress if sys.stderr.isatty() and fmt != "github" and len(notebooks) > 50 else None
     findings, errors = [], []
+    markers = MarkerRules(conflict_marker_sizes(notebooks), settings["allow-markers-tag"])
     for path, outcome in check_files(notebooks, clean_options(settings), schema=settings["schema"],
-                                     jobs=jobs, progress=progress):
+                                     jobs=jobs, progress=progress, markers=markers):
         if isinstance(outcome, Exception):
             errors.append(outcome)
         else:
