@@ -1,22 +1,30 @@
-"""Matching the cells of one notebook version to those of another, in near-linear time.
+"""Matching the cells of one notebook version to those of another: order first, near-linear time.
 
   match_cells(base, side)            -> for each side cell, the base cell it is (or None)
+  align_cells(base, side)            -> match_cells, and the pairs that keep their order
+  anchors(match)                     -> the pairs that keep their order (the others moved)
+  unpaired(match)                    -> the side cells paired with nothing: the new ones
   longest_increasing(values)         -> the longest run of values kept in order (patience)
-  similarity(a, b)                   -> 0..1, how alike two sources are
 
-The cascade: cell ids where both versions carry usable ids; then identical content that
-is unique on both sides (these may have moved); then, between those anchors, identical
-content in order and similar content in order; last, a cell moved *and* edited is found
-through the lines it shares with a leftover cell.
+The cascade: cell ids where both versions carry usable ids, else Colab's `metadata.id`,
+else runs of unchanged cells met walking both versions together; then identical content
+found once in each version (it may have moved). The longest in-order run of these pairs
+is the skeleton; each gap between two of its pairs is aligned in order, maximising the
+total similarity (similarity.py) (dynamic programming, as in sequence alignment), so an edited cell stays
+with its old self. The one cell left on each side between two pairs is the same cell
+rewritten when at all alike. Last, a leftover cell is paired as moved *and* edited through
+a line it shares with a leftover cell elsewhere: a move is claimed only where order cannot
+explain the pair.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections import Counter, defaultdict, deque
-from difflib import SequenceMatcher
+from collections import Counter, defaultdict
 from itertools import chain, compress, count, repeat
 from operator import is_, is_not, itemgetter, lt, ne, not_, sub
+
+from .similarity import CLOSE_ENOUGH, Shape, shape_similarity
 
 
 TYPE_CHECKING = False
@@ -25,8 +33,13 @@ if TYPE_CHECKING:  # typing costs start-up time; annotations are never evaluated
     CellKey = Tuple[str, str]
 
 SIMILAR_IN_PLACE = 0.5  # two cells at the same place are one edited cell from here up
-SIMILAR_MOVED = 0.7  # a cell found elsewhere must be closer to count as moved and edited
-LOOKAHEAD = 8  # how far to look past a cell that matches nothing in place
+SIMILAR_MOVED = 0.5  # a cell found elsewhere: as alike, and sharing a line that few cells hold
+SIMILAR_IN_HOLE = 0.3  # the one cell left on each side between in-order pairs: its old self from here up
+SPLIT_PIECE = 0.8  # a new cell this much inside an old one is a piece of it, split off
+OTHER_TYPE_COST = 0.3  # a cell that changed type must be this much closer, and is worth less
+GAP_LIMIT = 400  # cells on one side times cells on the other past which a gap is cut or walked
+COLAB_PROBE = 8  # cells looked at, at each end, for Colab's metadata.id before reading every cell
+LOOKAHEAD = 8  # how far the walk through a large gap looks past a cell that matches nothing
 COMMON_LINE_LIMIT = 8  # a line in more cells than this says nothing about identity
 LOCKSTEP_WINDOW = 64  # cells compared at once (in C) while walking two versions together
 
@@ -132,64 +145,6 @@ def _patience(values: Sequence[int]) -> List[int]:
     return run[::-1]
 
 
-def similarity(a: str, b: str) -> float:
-    """How alike two sources are, 0..1; lines for long texts, characters for short ones.
-
-    Callers only compare the result with SIMILAR_IN_PLACE and SIMILAR_MOVED, so a lower
-    bound that clears both is as good as the exact ratio.
-
-    >>> similarity("x = load()\\nx.head()", "x = load()\\nx.tail()") >= SIMILAR_MOVED
-    True
-    """
-    if a == b:
-        return 1.0
-    if not a or not b:
-        return 0.0
-    if b < a:  # SequenceMatcher's ratio depends on argument order; ours and theirs must not
-        a, b = b, a
-    # Most edits touch the middle of a cell: what the two share at both ends is a lower
-    # bound on what SequenceMatcher would match, found without its quadratic search.
-    shared = _common_ends(a, b)
-    if 2 * shared / (len(a) + len(b)) >= SIMILAR_MOVED:
-        return 2 * shared / (len(a) + len(b))
-    size = len(a) + len(b)
-    if size <= 2000:
-        a_seq, b_seq = a, b
-    elif size <= 20000:  # words keep a rewritten paragraph comparable at a fraction of the cost
-        a_seq, b_seq = a.split(), b.split()
-    else:
-        a_seq, b_seq = a.splitlines(), b.splitlines()
-    matcher = SequenceMatcher(None, a_seq, b_seq, autojunk=False)
-    if matcher.real_quick_ratio() < SIMILAR_IN_PLACE or matcher.quick_ratio() < SIMILAR_IN_PLACE:
-        return 0.0
-    return matcher.ratio()
-
-
-def _common_ends(a: str, b: str) -> int:
-    """Length of the common prefix plus the common suffix of what is left.
-
-    >>> _common_ends("abcXdef", "abcYYdef")
-    6
-    """
-    limit = min(len(a), len(b))
-    low, high = 0, limit  # binary search on slices: C-speed comparisons, few of them
-    while low < high:
-        mid = (low + high + 1) // 2
-        if a[:mid] == b[:mid]:
-            low = mid
-        else:
-            high = mid - 1
-    prefix = low
-    low, high = 0, limit - prefix
-    while low < high:
-        mid = (low + high + 1) // 2
-        if a[len(a) - mid:] == b[len(b) - mid:]:
-            low = mid
-        else:
-            high = mid - 1
-    return prefix + low
-
-
 def _usable_ids(cells: Sequence[dict]) -> Optional[List[str]]:
     """The cells' ids, if every cell has a non-empty string id and no two share one; else None."""
     if not cells or not isinstance(cells[0].get("id"), str):
@@ -280,8 +235,11 @@ def _align(base, side, base_keys, *, want_anchors: bool):
             taken[:] = map(paired.__contains__, range(len(base)))
         else:
             ids_decide = False  # ids were regenerated wholesale: they say nothing here
-    else:
-        runs = _pair_in_lockstep(base, side, match, taken)
+    elif not _pair_by_metadata_id(base, side, pair):
+        base_src, side_src = _column(base, "source"), _column(side, "source")
+        runs = _pair_in_lockstep(base, side, base_src, side_src, match, taken)
+        if runs != [(0, 0, len(side))] or len(base) != len(side):  # some cells changed
+            runs = _without_doubtful(runs, base_src, side_src, match, taken)
 
     if None not in match:
         return match, None  # ids (or identical content) paired every cell: nothing left to search
@@ -306,7 +264,8 @@ def _align(base, side, base_keys, *, want_anchors: bool):
     # editors give an edited cell a new id.
     if free_b and free_s:
         skeleton = _anchors_from_runs(runs) if runs is not None else anchors(match)
-        _match_in_gaps(free_b, free_s, base_keys, side_keys, match, taken, pair, skeleton)
+        _match_in_gaps(free_b, free_s, base_keys, side_keys, pair, skeleton)
+        _pair_in_holes(skeleton, len(side), len(base), match, taken, base_keys, side_keys, pair)
     if not ids_decide:
         free_b, free_s = [b for b in free_b if not taken[b]], [s for s in free_s if match[s] is None]
         if _match_moved_and_edited(free_b, free_s, base_keys, side_keys, taken, pair):
@@ -314,7 +273,43 @@ def _align(base, side, base_keys, *, want_anchors: bool):
     return match, skeleton if want_anchors else None
 
 
-def _pair_in_lockstep(base, side, match, taken) -> List[Tuple[int, int, int]]:
+def _metadata_ids(cells: Sequence[dict]) -> Optional[List]:
+    """Each cell's `metadata.id` (Colab's own per-cell id) where it is a string, or None if
+    none of the first and last few cells has one (Colab gives one to every cell it saves)."""
+    probe = [*cells[:COLAB_PROBE], *cells[-COLAB_PROBE:]]
+    if not any(isinstance(c.get("metadata"), dict) and "id" in c["metadata"] for c in probe):
+        return None  # the quick answer for notebooks never saved by Colab
+    metas = _column(cells, "metadata")
+    try:
+        keys = list(map(dict.get, metas, repeat("id")))
+    except TypeError:  # a metadata that is not an object: read the rest one by one
+        keys = [m.get("id") if isinstance(m, dict) else None for m in metas]
+    if keys.count(None) == len(keys):
+        return None
+    return [key if isinstance(key, str) and key else None for key in keys]
+
+
+def _pair_by_metadata_id(base, side, pair) -> bool:
+    """Pair cells by Colab's `metadata.id`, where one cell on each side holds it; True if any.
+
+    Colab keeps that id through edits and moves, as nbformat ids are kept; it is read
+    here as identity only, and never written as a cell id.
+    """
+    base_keys = _metadata_ids(base)
+    side_keys = _metadata_ids(side) if base_keys else None
+    if not side_keys:
+        return False
+    base_count, side_count = Counter(base_keys), Counter(side_keys)
+    where = {key: b for b, key in enumerate(base_keys) if base_count[key] == 1}
+    found = False
+    for s, key in enumerate(side_keys):
+        if key is not None and side_count[key] == 1 and key in where:
+            pair(s, where[key])
+            found = True
+    return found
+
+
+def _pair_in_lockstep(base, side, base_src, side_src, match, taken) -> List[Tuple[int, int, int]]:
     """Walk both lists together, pairing cells whose type and source are unchanged.
 
     At a mismatch it looks up to two cells ahead on either side to step over an insert or
@@ -325,7 +320,6 @@ def _pair_in_lockstep(base, side, match, taken) -> List[Tuple[int, int, int]]:
     """
     # Columns, not (type, source) tuples: thousands of tuples that live on would cost a
     # garbage-collector pass over the whole parsed notebook.
-    base_src, side_src = _column(base, "source"), _column(side, "source")
     base_type, side_type = _column(base, "cell_type"), _column(side, "cell_type")
 
     def same(b: int, s: int) -> bool:
@@ -363,6 +357,28 @@ def _pair_in_lockstep(base, side, match, taken) -> List[Tuple[int, int, int]]:
     return runs
 
 
+def _without_doubtful(runs, base_src, side_src, match, taken) -> List[Tuple[int, int, int]]:
+    """The runs, less those made only of texts that a cell left unpaired also holds
+    (`print(x2)`, an empty cell): which copy is which is for the gap pass to decide, in
+    order, not for the walk, which takes the first copy it meets (and then calls the
+    others moved)."""
+    loose = set(map(_text, compress(base_src, map(not_, taken))))
+    loose.update(map(_text, compress(side_src, map(is_, match, repeat(None)))))
+    kept = []
+    for run in runs:
+        s, b, n = run
+        if not all(map(loose.__contains__, map(_text, side_src[s:s + n]))):  # most stop at once
+            kept.append(run)
+            continue
+        match[s:s + n] = [None] * n
+        taken[b:b + n] = [False] * n
+    return kept
+
+
+def _text(source) -> str:
+    return source if source.__class__ is str else "".join(source)
+
+
 def _same_run(a: list, b: list) -> int:
     """How many items two equal-length lists share before they first differ, counted in C."""
     return len(a) if a == b else common_prefix(a, b, len(a))
@@ -394,8 +410,8 @@ def anchors(match: Sequence[Optional[int]]) -> Tuple[List[int], List[int]]:
             list(chain.from_iterable(base_pos[start:end] for start, end in ranges)))
 
 
-def _match_in_gaps(free_b, free_s, base_keys, side_keys, match, taken, pair, skeleton) -> None:
-    """Between anchors, pair identical cells in order, then similar ones in order.
+def _match_in_gaps(free_b, free_s, base_keys, side_keys, pair, skeleton) -> None:
+    """Between anchors, pair the cells of each gap in order, the most alike overall (_align_gap).
 
     skeleton, the anchors as (side positions, base positions), gets the new pairs added:
     still a longest in-order run, since each new pair sits between two neighbouring
@@ -416,18 +432,44 @@ def _match_in_gaps(free_b, free_s, base_keys, side_keys, match, taken, pair, ske
     gaps_b = defaultdict(list)
     for b in free_b:
         gaps_b[bisect_left(anchor_b, b)].append(b)
+    shape_b, shape_s = _Shapes(base_keys), _Shapes(side_keys)
     for gap, gap_s in gaps_s.items():
         gap_b = gaps_b.get(gap)
-        if not gap_b:
-            continue
-        _pair_identical_in_order(gap_s, gap_b, side_keys, base_keys, pair_in_gap)
-        gap_s = [s for s in gap_s if match[s] is None]
-        gap_b = [b for b in gap_b if not taken[b]]
-        _pair_similar_in_order(gap_s, gap_b, side_keys, base_keys, pair_in_gap)
+        if gap_b:
+            _align_gap(gap_s, gap_b, side_keys, base_keys, shape_s, shape_b, pair_in_gap)
     for s, b in sorted(paired_here):
         at = bisect_left(anchor_s, s)
         anchor_s.insert(at, s)
         anchor_b.insert(at, b)
+
+
+def _pair_in_holes(skeleton, n_side, n_base, match, taken, base_keys, side_keys, pair) -> None:
+    """Pair the one cell left on each side between two in-order pairs, when they are of a
+    type and somewhat alike, or one of them is empty: one cell rewritten in place.
+
+    The order says these two are one cell, so they need less likeness than cells compared
+    across a gap: the one empty cell at a notebook's end that was typed into, a line
+    rewritten in a one-line cell. Pairs made here stay in order: they join the skeleton.
+    """
+    anchor_s, anchor_b = skeleton
+    holes = []
+    for s in unpaired(match):  # the few free cells, each placed among the pairs by bisection
+        k = bisect_left(anchor_s, s)
+        if (anchor_s[k - 1] if k else -1) != s - 1 or (anchor_s[k] if k < len(anchor_s) else n_side) != s + 1:
+            continue
+        b = anchor_b[k - 1] + 1 if k else 0
+        if (anchor_b[k] if k < len(anchor_b) else n_base) == b + 1 and not taken[b]:
+            holes.append((k, s, b))
+    for k, s, b in reversed(holes):  # from the end: inserting keeps earlier positions valid
+        (b_type, b_text), (s_type, s_text) = base_keys[b], side_keys[s]
+        if b_type != s_type:
+            continue
+        if (not b_text.strip() or not s_text.strip()
+                or shape_similarity(Shape(s_type, s_text), Shape(b_type, b_text), SIMILAR_IN_HOLE)
+                >= SIMILAR_IN_HOLE):
+            pair(s, b)
+            anchor_s.insert(k, s)
+            anchor_b.insert(k, b)
 
 
 def _anchors_from_runs(runs: List[Tuple[int, int, int]]) -> Tuple[List[int], List[int]]:
@@ -442,26 +484,144 @@ def _anchors_from_runs(runs: List[Tuple[int, int, int]]) -> Tuple[List[int], Lis
             list(chain.from_iterable(range(b, b + n) for _, b, n in chosen)))
 
 
-def _pair_identical_in_order(gap_s, gap_b, side_keys, base_keys, pair) -> None:
-    waiting = defaultdict(deque)
-    for b in gap_b:
-        waiting[base_keys[b]].append(b)
-    floor = -1
-    for s in gap_s:
-        queue = waiting.get(side_keys[s])
-        while queue and queue[0] <= floor:
-            queue.popleft()
-        if queue:
-            floor = queue.popleft()
-            pair(s, floor)
+class _Shapes(dict):
+    """Cells prepared for comparing (similarity.Shape), made on first use: index -> Shape."""
+
+    __slots__ = ("keys_",)
+
+    def __init__(self, keys: Sequence[Optional[CellKey]]) -> None:
+        super().__init__()
+        self.keys_ = keys
+
+    def __missing__(self, k: int) -> Shape:
+        shape = self[k] = Shape(*self.keys_[k])
+        return shape
 
 
-def _pair_similar_in_order(gap_s, gap_b, side_keys, base_keys, pair) -> None:
-    """Walk both gaps together; look a few cells ahead when the current pair is unlike."""
+def _weight(shape_x: Shape, shape_y: Shape, exact: bool = True) -> float:
+    """What pairing two cells is worth in a gap: their similarity, 0 when they are not alike.
+
+    A cell whose type changed must be closer, and is worth less, than one that kept it.
+    exact=False: any value from the threshold up will do (the pair has no rival).
+    """
+    floor = SIMILAR_IN_PLACE if shape_x.cell_type == shape_y.cell_type else SIMILAR_IN_PLACE + OTHER_TYPE_COST
+    worth = shape_similarity(shape_x, shape_y, floor, CLOSE_ENOUGH if exact else floor)
+    if shape_x.cell_type != shape_y.cell_type:
+        worth -= OTHER_TYPE_COST
+    return worth if worth >= SIMILAR_IN_PLACE else 0.0
+
+
+def _align_gap(gap_s, gap_b, side_keys, base_keys, shape_s, shape_b, pair) -> None:
+    """Pair the cells of one gap in order, so that their total similarity is greatest.
+
+    Sequence alignment by dynamic programming over the gap: a cell edited in place stays
+    with its old self even when a neighbour looks a little more like it. A gap too large
+    for that is first cut by the identical cells it holds once on each side, kept in
+    order; a piece still too large is walked in step (_pair_in_step).
+    """
+    if len(gap_s) * len(gap_b) > GAP_LIMIT:
+        cuts = _identical_in_order(gap_s, gap_b, side_keys, base_keys)
+        if cuts:
+            start_s = start_b = 0
+            for at_s, at_b in [*cuts, (len(gap_s), len(gap_b))]:
+                if at_s < len(gap_s):
+                    pair(gap_s[at_s], gap_b[at_b])
+                if at_s > start_s and at_b > start_b:
+                    _align_gap(gap_s[start_s:at_s], gap_b[start_b:at_b], side_keys, base_keys,
+                               shape_s, shape_b, pair)
+                start_s, start_b = at_s + 1, at_b + 1
+            return
+        _pair_in_step(gap_s, gap_b, shape_s, shape_b, pair)
+        return
+    if len(gap_s) == 1 or len(gap_b) == 1:  # one cell on one side: the likeliest, no table
+        s_best, b_best, best = None, None, 0.0
+        alone = len(gap_s) == len(gap_b)  # one cell each: alike or not is all there is to know
+        for s in gap_s:
+            for b in gap_b:
+                worth = _weight(shape_s[s], shape_b[b], exact=not alone)
+                if worth > best or (worth == best and worth):  # ties: the last, as below
+                    s_best, b_best, best = s, b, worth
+        if best:
+            pair(s_best, b_best)
+        return
+    weights = [[_weight(shape_s[s], shape_b[b]) for b in gap_b] for s in gap_s]
+    # best[i][j]: the greatest total over the first i side and first j base cells.
+    n_s, n_b = len(gap_s), len(gap_b)
+    best = [[0.0] * (n_b + 1) for _ in range(n_s + 1)]
+    for i in range(1, n_s + 1):
+        row, above, worth = best[i], best[i - 1], weights[i - 1]
+        for j in range(1, n_b + 1):
+            value = above[j] if above[j] > row[j - 1] else row[j - 1]
+            w = worth[j - 1]
+            if w and above[j - 1] + w > value:
+                value = above[j - 1] + w
+            row[j] = value
+    # Walked back from the end, a tie is settled for the pair: when a cell was split (or
+    # two joined), the last piece is the one that keeps the old cell, as JupyterLab does.
+    i, j = n_s, n_b
+    found = []
+    while i and j:
+        w = weights[i - 1][j - 1]
+        if w and best[i][j] == best[i - 1][j - 1] + w:
+            found.append((gap_s[i - 1], gap_b[j - 1]))
+            i -= 1
+            j -= 1
+        elif best[i][j] == best[i - 1][j]:
+            i -= 1
+        else:
+            j -= 1
+    found.reverse()
+    _last_piece_keeps(found, gap_s, shape_s, shape_b)
+    for s, b in found:
+        pair(s, b)
+
+
+def _last_piece_keeps(found, gap_s, shape_s, shape_b) -> None:
+    """Move each pair to the last piece when the old cell was split into several new ones.
+
+    Splitting a cell in JupyterLab leaves its id on the last piece; by likeness alone the
+    old cell would go to its largest piece. A piece is a new cell of the same type whose
+    text lies mostly inside the old one; the pieces looked at follow the paired cell, up
+    to the next pair.
+    """
+    position = {s: k for k, s in enumerate(gap_s)}
+    for n, (s, b) in enumerate(found):
+        stop = position[found[n + 1][0]] if n + 1 < len(found) else len(gap_s)
+        after = gap_s[position[s] + 1:stop]  # the free cells up to the next pair: usually none
+        if not after:
+            continue
+        old = shape_b[b]
+        if _inside(shape_s[s], old) < SPLIT_PIECE:
+            continue
+        pieces = [t for t in after
+                  if shape_s[t].cell_type == old.cell_type and _inside(shape_s[t], old) >= SPLIT_PIECE]
+        if pieces:
+            found[n] = (pieces[-1], b)
+
+
+def _inside(part: Shape, whole: Shape) -> float:
+    """How much of part's text is found in whole, 0..1."""
+    if not part.size:
+        return 0.0
+    ratio = shape_similarity(part, whole, 0.0)
+    return min(1.0, ratio * (part.size + whole.size) / 2 / part.size)
+
+
+def _identical_in_order(gap_s, gap_b, side_keys, base_keys) -> List[Tuple[int, int]]:
+    """Positions in the gap lists of cells identical and once on each side, kept in order."""
+    once_s = Counter(map(side_keys.__getitem__, gap_s))
+    once_b = Counter(map(base_keys.__getitem__, gap_b))
+    where = {base_keys[b]: k for k, b in enumerate(gap_b) if once_b[base_keys[b]] == 1}
+    found = [(k, where[side_keys[s]]) for k, s in enumerate(gap_s)
+             if once_s[side_keys[s]] == 1 and side_keys[s] in where]
+    return [found[k] for k in longest_increasing([b for _, b in found])]
+
+
+def _pair_in_step(gap_s, gap_b, shape_s, shape_b, pair) -> None:
+    """Walk a large gap's two lists together; look a few cells ahead when a pair is unlike."""
 
     def alike(s: int, b: int) -> bool:
-        return (side_keys[s][0] == base_keys[b][0]
-                and similarity(side_keys[s][1], base_keys[b][1]) >= SIMILAR_IN_PLACE)
+        return _weight(shape_s[s], shape_b[b], exact=False) > 0.0
 
     i = j = 0
     while i < len(gap_s) and j < len(gap_b):
@@ -502,7 +662,8 @@ def _match_moved_and_edited(left_b, left_s, base_keys, side_keys, taken, pair) -
                         votes[b] += 1
         for b, _ in sorted(votes.items(), key=lambda kv: (-kv[1], kv[0]))[:3]:
             if (base_keys[b][0] == side_keys[s][0]
-                    and similarity(side_keys[s][1], base_keys[b][1]) >= SIMILAR_MOVED):
+                    and shape_similarity(Shape(*side_keys[s]), Shape(*base_keys[b]), SIMILAR_MOVED)
+                    >= SIMILAR_MOVED):
                 pair(s, b)
                 found = True
                 break

@@ -12,13 +12,14 @@ from __future__ import annotations
 import re
 from collections import namedtuple
 
-from .align import SIMILAR_IN_PLACE, cell_key, match_cells, similarity
+from .align import SIMILAR_IN_PLACE, cell_key, match_cells
 from .conflicts import ConflictKind
 from .markers import ADDED_LABEL, DELETED_LABEL
 from .metamerge import MISSING, merge_dicts, merge_value, record_conflicts
 from .notebook import cell_id, derived_cell_id, source_text, split_source
 from .order import merge_cell_order
 from .policy import MergeOptions, Strategy
+from .similarity import similarity
 from .textmerge import conflict_block, merge_text, split_lines
 from .threeway import BOTH, THEIRS, changed_by
 
