@@ -5,10 +5,10 @@
   shape_similarity(x, y, floor)  -> similarity of two prepared cells; 0.0 once it is below floor
 
 The ratio is difflib's (2 * matched / total) over tokens: words, numbers and single
-punctuation marks. Tokens fit one-line cells (`x2[0]` against `print(x2[0])` shares four of
-seven), and make whitespace and backticks, which markdown restyles freely, count for
-nothing. Past LONG_TOKENS tokens a side, whole lines (as their tokens) are compared instead:
-the token ratio's cost grows with the product of the lengths.
+punctuation marks, each counted by its length. Tokens fit one-line cells (`x2[0]` against
+`print(x2[0])` shares most of it), and make whitespace and backticks, which markdown
+restyles freely, count for nothing. Lines are matched first and tokens only within the
+lines that differ, as a word diff does.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from difflib import SequenceMatcher
+from itertools import chain
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs start-up time; annotations are never evaluated
@@ -26,12 +27,12 @@ if TYPE_CHECKING:  # typing costs start-up time; annotations are never evaluated
 # and markdown's ``x`` and `x` are one. Texts are compared in lower case (a heading
 # retitled in title case is the same heading).
 _TOKEN = re.compile(r"[^\W_]+|[^\w\s`]")
-LONG_TOKENS = 400  # past this many tokens on either side, cells are compared by lines
+LONG_TOKENS = 400  # lines rewritten with more tokens than this on a side count as sharing none
 CLOSE_ENOUGH = 0.95  # shared ends this large stand for the ratio (it can only be higher)
 
 
 class Shape:
-    """A cell's type and text; its tokens (and lines, counts) are made on first use and kept."""
+    """A cell's type and text; its tokens (by line, and counts) are made on first use and kept."""
 
     __slots__ = ("cell_type", "text", "_tokens", "_size", "_lines", "_counts")
 
@@ -53,13 +54,11 @@ class Shape:
             self._size = sum(map(len, self.tokens))
         return self._size
 
-    def units(self, lines: bool) -> List[str]:
-        """Tokens, or lines as their tokens joined (blank lines dropped)."""
-        if not lines:
-            return self.tokens
+    @property
+    def lines(self) -> List[List[str]]:
+        """The tokens line by line (lines without tokens left out)."""
         if self._lines is None:
-            lines = self.text.lower().splitlines()
-            self._lines = [" ".join(found) for found in map(_TOKEN.findall, lines) if found]
+            self._lines = [found for found in map(_TOKEN.findall, self.text.lower().splitlines()) if found]
         return self._lines
 
     def counts(self) -> Counter:
@@ -106,19 +105,32 @@ def shape_similarity(x: Shape, y: Shape, floor: float, enough: float = CLOSE_ENO
     total = x.size + y.size
     if not x.size or not y.size or 2 * min(x.size, y.size) < floor * total:
         return 0.0
-    if len(a) > LONG_TOKENS or len(b) > LONG_TOKENS:
-        a, b = x.units(True), y.units(True)
-        total = sum(map(len, a)) + sum(map(len, b))
     shared = _common_ends(a, b)  # most edits touch one place: then this is nearly all
     if 2 * shared >= enough * total:
         return 2 * shared / total
-    if floor > 0.0 and a is x.tokens and _bound(x.counts(), y.counts(), total) < floor:
+    if floor > 0.0 and _bound(x.counts(), y.counts(), total) < floor:
         return 0.0
+    return 2 * _shared(x.lines, y.lines) / total
+
+
+def _shared(a: List[List[str]], b: List[List[str]]) -> int:
+    """Characters of the tokens two texts share in order: lines first, then tokens within
+    the lines that differ (as a word diff does). Matching tokens across a whole cell at
+    once costs difflib the product of the lengths; line by line, only the changed lines."""
     if b < a:  # the order difflib sees must not depend on which side is which
         a, b = b, a
-    matcher = SequenceMatcher(None, a, b, autojunk=False)
-    shared = sum(sum(map(len, a[i:i + n])) for i, _, n in matcher.get_matching_blocks())
-    return 2 * shared / total
+    keys_a, keys_b = [" ".join(line) for line in a], [" ".join(line) for line in b]
+    shared = 0
+    for tag, i1, i2, j1, j2 in SequenceMatcher(None, keys_a, keys_b, autojunk=False).get_opcodes():
+        if tag == "equal":
+            shared += sum(map(len, chain.from_iterable(a[i1:i2])))
+        elif tag == "replace":
+            tokens_a = list(chain.from_iterable(a[i1:i2]))
+            tokens_b = list(chain.from_iterable(b[j1:j2]))
+            if len(tokens_a) <= LONG_TOKENS and len(tokens_b) <= LONG_TOKENS:
+                matcher = SequenceMatcher(None, tokens_a, tokens_b, autojunk=False)
+                shared += sum(sum(map(len, tokens_a[i:i + n])) for i, _, n in matcher.get_matching_blocks())
+    return shared
 
 
 def _bound(x: Counter, y: Counter, total: int) -> float:
