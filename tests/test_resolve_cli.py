@@ -144,3 +144,17 @@ def test_text_merged_notebook_points_to_fix(git_repo):
     merge_branches(git_repo)
     result = run_nbmerge("conflicts", cwd=git_repo, check=2)
     assert "analysis.ipynb" in result.stderr and "nbmerge fix" in result.stderr
+
+
+def test_conflicts_in_a_folder(tmp_path):
+    from nbmerge.merge import merge_notebooks
+    from nbmerge.notebook import serialize_notebook
+
+    (tmp_path / "sub").mkdir()
+    (tmp_path / ".hidden").mkdir()
+    marked = serialize_notebook(merge_notebooks(BASE, OURS, THEIRS).notebook)
+    (tmp_path / "sub" / "a.ipynb").write_bytes(marked)
+    (tmp_path / ".hidden" / "b.ipynb").write_bytes(marked)
+    write(tmp_path / "clean.ipynb", BASE)
+    result = run_nbmerge("conflicts", tmp_path, check=1)
+    assert {line.split(":")[0] for line in result.stdout.splitlines()} == {str(tmp_path / "sub" / "a.ipynb")}

@@ -192,3 +192,39 @@ def test_page_renders_each_side_and_keeps_notebook_html_inert():
     assert "<b>ours table</b>" in page and "onerror" not in page and "<script>alert" not in page
     assert page.count("<script>") == 1, "the page's own script only"
     assert "script-src 'sha256-" in content_policy() and "connect-src 'self'" in content_policy()
+
+
+def test_resolve_web_settles_a_merged_notebook(tmp_path):
+    """`nbmerge resolve PATH --web` serves the same page for a notebook the driver already merged."""
+    from nbmerge.merge import merge_notebooks
+    from nbmerge.notebook import serialize_notebook
+
+    target = tmp_path / "analysis.ipynb"
+    target.write_bytes(serialize_notebook(merge_notebooks(BASE, OURS, THEIRS).notebook))
+    process = subprocess.Popen([*NBMERGE, "resolve", target, "--web", "--no-browser"], cwd=tmp_path,
+                               stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+    try:
+        url = next(m.group(0) for line in process.stderr
+                   if (m := re.search(r"http://127\.0\.0\.1:\d+/\?token=\S+", line)))
+        root = url.split("/?")[0]
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
+        page = opener.open(url, timeout=10).read().decode()
+        ids = re.findall(r'data-conflict="([^"]+)" data-hunk="([^"]*)"', page)
+        assert len(ids) == 4
+        for conflict, hunk in ids:
+            body = json.dumps({"conflict": conflict, "hunk": int(hunk) if hunk else None, "take": "theirs"})
+            req = urllib.request.Request(root + "/decide", data=body.encode(), method="POST",
+                                         headers={"Origin": root, "Content-Type": "application/json"})
+            assert json.loads(opener.open(req, timeout=10).read())["left"] >= 0
+        save = urllib.request.Request(root + "/save", data=b"{}", method="POST", headers={"Origin": root})
+        assert json.loads(opener.open(save, timeout=10).read())["left"] == 0
+        assert process.wait(timeout=20) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+    nb = assert_valid_notebook(target)
+    assert {c["id"]: "".join(c["source"]) for c in nb["cells"]}["plot"] == "plot(df, color='blue')"
+    assert nb["metadata"] == {"author": "cy"}
+    done = subprocess.run([*NBMERGE, "resolve", target, "--web", "--no-browser"], capture_output=True, text=True)
+    assert done.returncode == 0 and "no conflicts left" in done.stderr
+

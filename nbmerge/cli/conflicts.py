@@ -20,12 +20,13 @@ from .group import command
 
 
 @command("conflicts")
-@click.argument("paths", nargs=-1, type=click.Path(dir_okay=False))
+@click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--json", "as_json", is_flag=True, help="JSON for editors and bots (schema: docs/conflicts.md).")
 def conflicts_command(paths, as_json):
     """List the conflicts left in notebooks, one line each, with the id `resolve` takes.
 
-    Without PATH: every notebook git reports as unmerged in this repository.
+    Without PATH: every notebook git reports as unmerged in this repository; a folder
+    stands for the notebooks under it.
     Exit 0 when nothing is left, 1 when something is, 2 when a file cannot be read.
 
     Example: nbmerge conflicts analysis.ipynb
@@ -41,14 +42,17 @@ def conflicts_command(paths, as_json):
               help="A conflict to settle (an id from `nbmerge conflicts`, or its start); repeatable.")
 @click.option("--all", "every", is_flag=True, help="Settle every conflict.")
 @click.option("--add", is_flag=True, help="`git add` the file once nothing is left.")
-def resolve_command(path, take, ids, every, add):
+@click.option("--web", is_flag=True, help="Settle them in the browser instead (see `mergetool --web`).")
+@click.option("--no-browser", is_flag=True, help="With --web: print the page's address, open no browser.")
+def resolve_command(path, take, ids, every, add, web, no_browser):
     """Settle the conflicts in a notebook: by flags, or one by one in the terminal.
 
     With --take, the chosen conflicts (--conflict ID ..., or --all) get that side; a
     delete/modify conflict keeps or deletes the cell, a metadata conflict sets the key.
     Without --take, in a terminal, each hunk is shown with ours, base and theirs: keys
     o t b a (ours, theirs, base, both), e edit, s skip, u undo, q quit, ? help. Every
-    choice is written at once. Nothing outside the chosen conflicts changes.
+    choice is written at once. With --web, the same in the browser (Save writes the file).
+    Nothing outside the chosen conflicts changes.
     Exit 0 when nothing is left, 1 when conflicts remain, 2 on a bad file or command line.
 
     Example: nbmerge resolve analysis.ipynb --take theirs --all --add
@@ -57,6 +61,14 @@ def resolve_command(path, take, ids, every, add):
         sys.exit(resolve_file(path, take, ids, every, add=add, err=sys.stderr))
     if ids or every:
         raise UsageError("--conflict and --all choose what --take settles; give --take too")
+    if web:
+        from .conflicts_plain import report_left
+        from .web import serve
+
+        code = serve(path, {}, open_browser=not no_browser, idle_timeout=1800, err=sys.stderr)
+        if code == 0 and add:
+            code = report_left(path, [], add=True, err=sys.stderr)
+        sys.exit(code)
     from .walk import walk_file
 
     sys.exit(walk_file(path, add=add))

@@ -2,7 +2,7 @@
 cli/conflicts.py, and the work both twins share.
 
   run_conflicts(argv), run_resolve(argv) -> exit code, or None: let click handle it
-  list_conflicts(paths, as_json, out)    -> `conflicts`: print what is left; 0 none, 1 some, 2 unreadable
+  list_conflicts(paths, as_json, out)    -> `conflicts` (folders: their notebooks): 0 none left, 1 some, 2 unreadable
   resolve_file(path, take, ids, every)   -> `resolve --take`: settle, write, report; 0 none left, 1 some
   read_notebook(path), write_notebook(..)-> a notebook and its layout in; written back atomically
 
@@ -13,6 +13,7 @@ start without click or nbformat.
 from __future__ import annotations
 
 import json
+import os
 import sys
 
 from ..conflicts import conflicts_document, describe, find_conflicts, select
@@ -48,6 +49,10 @@ def list_conflicts(paths: Sequence[str], *, as_json: bool, out: IO[str], err: IO
         from ..git.stages import unmerged_notebooks  # pygit2: only when asked to look in git
 
         paths = unmerged_notebooks()
+    elif any(os.path.isdir(path) for path in paths):
+        from ..batch import find_notebooks  # the folder walk `check` uses; only for folders
+
+        paths = list(find_notebooks(paths))
     found: List[Tuple[str, list]] = []
     errors: List[Tuple[str, str]] = []
     for path in paths:

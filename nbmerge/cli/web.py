@@ -173,6 +173,9 @@ def _handler(session: Session, host: str):
 def serve(path: str, versions: dict, *, open_browser: bool, idle_timeout: float, err) -> int:
     """Serve the page until Save, Ctrl-C or idle_timeout; return 0 when saved with nothing left."""
     session = Session(path, versions)
+    if not session.total:
+        err.write(f"{path}: no conflicts left\n")
+        return 0
     server = HTTPServer(("127.0.0.1", 0), lambda *args: None)
     host = f"127.0.0.1:{server.server_address[1]}"
     server.RequestHandlerClass = _handler(session, host)
