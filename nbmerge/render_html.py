@@ -34,6 +34,7 @@ if TYPE_CHECKING:  # typing costs start-up time; annotations are never evaluated
     from .diff import CellDiff, NotebookDiff
 
 ASSETS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "assets")
+DEV_NULL = "/dev/null"  # the label of a side that does not exist, as git and the terminal diff write it
 INDEX_OPEN_LIMIT = 40  # the list of changes starts open up to this many changes
 _assets_cache: dict = {}
 
@@ -106,7 +107,7 @@ def _index(files: List[FileDiff]) -> str:
     items = []
     total = 0
     for n, item in enumerate(files, 1):
-        label = item.new_label if item.new else item.old_label
+        label = item.old_label if item.new_label == DEV_NULL else item.new_label
         links = [f'<li><a href="#f{n}-c{k}">{escape(cell_heading(cell))}</a></li>'
                  for k, cell in enumerate(item.diff.cells, 1)]
         if item.diff.metadata:

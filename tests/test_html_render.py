@@ -275,3 +275,12 @@ def test_no_markdown_or_html_from_a_notebook_keeps_anything_active(text):
             assert name not in ("script", "iframe", "object", "embed", "style", "base", "meta", "svg", "math",
                                 "template", "noscript", "link", "form"), (text, html)
             assert not re.search(r"\son[a-z]+\s*=|javascript:|href=\"data:|\sstyle\s*=", tag), (text, html)
+
+
+def test_a_deleted_notebook_is_listed_by_its_old_name():
+    old = load("review", "a")
+    empty = {"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    out = io.StringIO()
+    write_html([FileDiff("main:report.ipynb", "/dev/null", old, empty, diff_notebooks(old, empty))], out)
+    index = out.getvalue().split('<nav id="index">')[1].split("</nav>")[0]
+    assert '<a href="#f1">main:report.ipynb</a> <span class="stat">11 removed, ' in index
