@@ -1,6 +1,9 @@
 """Time `nbmerge check` end to end over generated notebooks (target: 500 notebooks/s on 2 cores).
 
-  python benchmarks/bench_check.py [--count 1000] [--repeat 3]
+  python benchmarks/bench_check.py [--count 1000] [--repeat 3] [--invalid N]
+
+--invalid N makes N of the notebooks schema-invalid (a markdown cell with outputs), to
+time what explaining a schema error costs a folder check.
 
 Each run is a fresh `python -m nbmerge check DIR` process, so start-up and the lazy import
 of nbformat's validator are counted. A third of the notebooks carry outputs (findings),
@@ -50,6 +53,17 @@ def generate(folder: str, count: int) -> int:
     return total
 
 
+def spoil(path: str) -> None:
+    """Make one notebook schema-invalid in a way clean does not strip: a markdown cell gets
+    an `outputs` key."""
+    with open(path, encoding="utf-8") as handle:
+        nb = json.load(handle)
+    markdown = next(cell for cell in nb["cells"] if cell["cell_type"] == "markdown")
+    markdown["outputs"] = []
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(json.dumps(nb, indent=1, sort_keys=True) + "\n")
+
+
 def run(folder: str, *args: str) -> "tuple[float, float]":
     """Wall-clock seconds and CPU seconds (the process and its pool workers) of one check."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -67,10 +81,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--invalid", type=int, default=0, help="schema-invalid notebooks among them")
     options = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="nbmerge-bench-") as folder:
         size = generate(folder, options.count)
-        print(f"{options.count} notebooks, {size / 1e6:.1f} MB, {os.cpu_count()} CPUs, "
+        for index in range(options.invalid):
+            spoil(os.path.join(folder, f"part{index % 10}", f"nb{index:04}.ipynb"))
+        print(f"{options.count} notebooks ({options.invalid} schema-invalid), {size / 1e6:.1f} MB, {os.cpu_count()} CPUs, "
               f"Python {sys.version.split()[0]}, load average {os.getloadavg()[0]:.1f} "
               "(other work on the machine slows the wall-clock figures)")
         print(f"{'variant':<34} {'best s':>8} {'notebooks/s':>12} {'CPU s':>7} {'per CPU-s':>10}")
