@@ -39,6 +39,9 @@ class Rule(str, Enum):
 
 FIXABLE: FrozenSet[Rule] = frozenset({Rule.OUTPUTS, Rule.EXECUTION_COUNT, Rule.CELL_METADATA,
                                       Rule.NOTEBOOK_METADATA, Rule.MISSING_ID})
+# The file is not a notebook at all (empty, binary, not JSON, git's markers in the JSON):
+# check exits 2 for it, as for a file it cannot open.
+UNREADABLE: FrozenSet[Rule] = frozenset({Rule.INVALID, Rule.GIT_MARKERS})
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,11 @@ class Finding:
     def fixable(self) -> bool:
         """Whether `nbmerge clean` removes this finding."""
         return self.rule in FIXABLE
+
+    @property
+    def unreadable(self) -> bool:
+        """Whether the file could not be read as a notebook at all (check exits 2)."""
+        return self.rule in UNREADABLE
 
 
 @dataclass(frozen=True)

@@ -105,7 +105,9 @@ def check_command(paths, fmt, no_schema, jobs, **overrides):
     """Report what clean would strip, conflicts left in cells, bad ids, broken JSON and schema errors.
 
     Exit 0 when every notebook is clean, 1 when there are findings, 2 when a file cannot be
-    read. One finding per line: `path:cell N (id): what` (cells counted from 1).
+    read as a notebook (missing, empty, binary, invalid JSON, git's markers in the JSON), even
+    if others have findings; every finding is listed either way. One finding per line:
+    `path:cell N (id): what` (cells counted from 1).
 
     Example: nbmerge check --format github .
     """
@@ -146,7 +148,9 @@ def check_command(paths, fmt, no_schema, jobs, **overrides):
         click.echo(f"{len(findings)} finding{'s' * (len(findings) != 1)} in {files} of "
                    f"{len(notebooks)} notebooks ({fixable} fixed by `nbmerge clean`)"
                    + (f"; {len(errors)} unreadable" if errors else ""), err=True)
-    sys.exit(EXIT_ERROR if errors else EXIT_FOUND if findings else 0)
+    # 2 wins: a file that is not a notebook (or cannot be opened) hides what it would hold
+    unreadable = errors or any(finding.unreadable for finding in findings)
+    sys.exit(EXIT_ERROR if unreadable else EXIT_FOUND if findings else 0)
 
 
 def _progress(done: int, total: int) -> None:
