@@ -202,28 +202,30 @@ def render_plain_cells(cells: Sequence[dict], numbers: Iterable[int], *, outputs
     not highlighted. Cheap, for the unchanged cells of a big notebook, which are most of it."""
     parts: List[str] = []
     slots: List[int] = []  # where parts holds raw text, escaped all at once at the end
+    append = parts.append
     for i in numbers:
         cell = cells[i]
         kind = cell.get("cell_type")
-        label = kind if kind in _CELL_TYPES else escape(str(kind), False)
-        parts.append(f'<div class="cell same"><div class="head">cell {i + 1} · {label}</div><pre class="src">')
+        source = cell.get("source")
+        append(f'<div class="cell same"><div class="head">cell {i + 1} · '
+               f'{kind if kind in _CELL_TYPES else escape(str(kind), False)}</div><pre class="src">')
         slots.append(len(parts))
-        parts.append(joined(cell.get("source")))
-        parts.append("</pre>")
+        append(source if source.__class__ is str else joined(source))
         outs = cell.get("outputs") if outputs and kind == "code" else None
-        if outs and isinstance(outs, list):
-            parts.append('<div class="outs">')
-            for output in outs:
-                text = _plain_stream(output)
-                if text is None:
-                    parts.append(render_output(output))
-                    continue
-                parts.append(f'<div class="out {output["name"]}"><pre>')
-                slots.append(len(parts))
-                parts.append(text)
-                parts.append("</pre></div>")
-            parts.append("</div>")
-        parts.append("</div>")
+        if not outs or outs.__class__ is not list:
+            append("</pre></div>")
+            continue
+        append('</pre><div class="outs">')
+        for output in outs:
+            text = _plain_stream(output)
+            if text is None:
+                append(render_output(output))
+                continue
+            append(f'<div class="out {output["name"]}"><pre>')
+            slots.append(len(parts))
+            append(text)
+            append("</pre></div>")
+        append("</div></div>")
     for slot, escaped in zip(slots, escape_many([parts[slot] for slot in slots])):
         parts[slot] = escaped
     return "".join(parts)
@@ -234,11 +236,13 @@ _CELL_TYPES = frozenset({"code", "markdown", "raw"})
 
 def _plain_stream(output: Any) -> Optional[str]:
     """A stream's text when it needs nothing but escaping (no ANSI, no \\r, within limits)."""
-    if output.__class__ is not dict or output.get("output_type") != "stream" or \
-            output.get("name") not in ("stdout", "stderr"):
+    if output.__class__ is not dict or output.get("output_type") != "stream":
         return None
-    text = joined(output.get("text"))
-    if "\x1b" in text or "\r" in text or len(text) > TEXT_CHAR_LIMIT or text.count("\n") >= TEXT_LINE_LIMIT:
+    text = output.get("text")
+    if text.__class__ is not str:
+        text = joined(text)
+    if output.get("name") not in ("stdout", "stderr") or "\x1b" in text or "\r" in text or \
+            len(text) > TEXT_CHAR_LIMIT or text.count("\n") >= TEXT_LINE_LIMIT:
         return None
     return text
 
