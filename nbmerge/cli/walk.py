@@ -47,11 +47,18 @@ class Screen:
 
     def key(self, prompt: str) -> str:
         """One key press, without Enter; Ctrl-C and Ctrl-D count as q."""
-        import termios
-        import tty
-
         self.out.write(prompt)
         self.out.flush()
+        try:
+            import termios
+            import tty
+        except ImportError:  # Windows: the console reads one key itself (untested here)
+            import msvcrt
+
+            char = msvcrt.getwch()
+            char = "q" if char in ("\x03", "\x04", "\x1a") else char
+            self.out.write(char + "\n" if char.isprintable() else "\n")
+            return char
         fd = self.tty_in.fileno()
         saved = termios.tcgetattr(fd)
         try:
@@ -121,7 +128,10 @@ def _edit(screen: Screen, conflict, index) -> str:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             stream.write(prefill)
         # as git runs an editor: through the shell, so "code --wait" or "vim -u NONE" work
-        status = subprocess.call(["sh", "-c", f'{editor} "$@"', editor, name])
+        if os.name == "nt":  # no sh: cmd.exe's quoting (untested here)
+            status = subprocess.call(f'{editor} "{name}"', shell=True)
+        else:
+            status = subprocess.call(["sh", "-c", f'{editor} "$@"', editor, name])
         with open(name, encoding="utf-8") as stream:
             text = stream.read()
     finally:
