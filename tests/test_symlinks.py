@@ -73,3 +73,16 @@ def test_fix_writes_through_a_symlink(linked):
     result = run_nbmerge("fix", "link.ipynb", cwd=linked)
     assert result.returncode == 1, result.stderr
     assert_written_through(linked)
+
+
+def test_resolve_writes_through_a_symlink(linked, tmp_path):
+    for name, source in (("base", "x = 1"), ("ours", "x = 2"), ("theirs", "x = 3")):
+        write(tmp_path / f"{name}.ipynb", notebook(source))
+    merged = run_nbmerge("merge", tmp_path / "base.ipynb", tmp_path / "ours.ipynb",
+                         tmp_path / "theirs.ipynb", "-o", "link.ipynb", cwd=linked)
+    assert merged.returncode == 1, merged.stderr  # a conflict to settle
+    result = run_nbmerge("resolve", "link.ipynb", "--take", "theirs", "--all", cwd=linked)
+    assert result.returncode == 0, result.stderr
+    assert_written_through(linked)
+    cell = json.loads((linked / "notebooks" / "real.ipynb").read_text())["cells"][0]
+    assert "".join(cell["source"]) == "x = 3"
