@@ -102,6 +102,7 @@ _LAYOUT_ONLY = frozenset({tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT, to
 _NOT_PYTHON = frozenset({"$", "?", "`"})
 _FSTRING_START, _FSTRING_END = getattr(tokenize, "FSTRING_START", -1), getattr(tokenize, "FSTRING_END", -1)
 _SPACE = " \t\r\n\x0c\\"  # all a prefix may hold: whitespace and backslash continuations
+# (and a folded trailing comma, see _fold_trailing_commas)
 
 
 def python_tokens(text: str) -> Optional[List[Token]]:
@@ -148,7 +149,56 @@ def python_tokens(text: str) -> Optional[List[Token]]:
     if not tokens or tokens[-1].key != (tokenize.ENDMARKER,):
         return None
     tokens[-1] = Token(tokens[-1].key, tokens[-1].raw, tokens[-1].prefix + text[at:])
-    return tokens if rebuild(tokens) == text else None
+    if rebuild(tokens) != text:
+        return None
+    return _fold_trailing_commas(tokens)
+
+
+_OPENING, _CLOSING = {"(": ")", "[": "]", "{": "}"}, frozenset(")]}")
+
+
+def _fold_trailing_commas(tokens: List[Token]) -> List[Token]:
+    """A comma just before a closing bracket is layout where Python ignores it: in a call's or
+    definition's parentheses, a list, set or dict display, or brackets that hold another comma
+    at their level (`f(a,)` is `f(a)`, `(a, b,)` is `(a, b)`; `(a,)` is not `(a)`, nor `x[a,]`
+    `x[a]`). Formatters add and drop such "magic" commas when they wrap; it moves into the
+    closing bracket's prefix."""
+    import keyword
+
+    def is_atom(key) -> bool:  # what a bracket after it calls or subscripts
+        if key[0] == tokenize.NAME:  # soft keywords too (`match (a,):`), to be safe
+            return not (keyword.iskeyword(key[1]) or key[1] in getattr(keyword, "softkwlist", ()))
+        return key[0] in (tokenize.STRING, tokenize.NUMBER, _FSTRING_END) or key[-1] in (")", "]", "}")
+
+    opened = []  # for each open bracket: [commas at its level, whether one trailing comma is free]
+    fold = set()
+    for at, tok in enumerate(tokens):
+        key = tok.key
+        if key[0] != tokenize.OP:
+            continue
+        if key[1] in _OPENING:
+            atom = at > 0 and is_atom(tokens[at - 1].key)
+            free = key[1] == "{" or (key[1] == "(" and atom) or (key[1] == "[" and not atom)
+            opened.append([0, free])
+        elif key[1] == "," and opened:
+            opened[-1][0] += 1
+        elif key[1] in _CLOSING and opened:
+            commas, free = opened.pop()
+            before = at - 1
+            if (free or commas >= 2) and tokens[before].key == (tokenize.OP, ",") \
+                    and tokens[before - 1].key[-1] not in (",", "(", "[", "{"):
+                fold.add(before)
+    if not fold:
+        return tokens
+    folded: List[Token] = []
+    carry = ""
+    for at, tok in enumerate(tokens):
+        if at in fold:
+            carry = tok.prefix + tok.raw
+            continue
+        folded.append(tok._replace(prefix=carry + tok.prefix) if carry else tok)
+        carry = ""
+    return folded
 
 
 def markdown_tokens(text: str) -> List[Token]:
@@ -430,7 +480,24 @@ def merge_by_meaning(base: str, ours: str, theirs: str, *, cell_type: str,
         text = _with_formatter(texts, tokens, text if ok else None, expected, formatter)
     elif not ok:
         text = None
+    if text is not None and cell_type == "code" and not _parses_if_all_did(texts, text):
+        text = None
     return None if text is None else magics.put_back(text)
+
+
+def _parses(code: str) -> bool:
+    import ast
+
+    try:
+        compile(code, "<cell>", "exec", ast.PyCF_ONLY_AST | getattr(ast, "PyCF_ALLOW_TOP_LEVEL_AWAIT", 0))
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return False
+    return True
+
+
+def _parses_if_all_did(texts, merged: str) -> bool:
+    """A last net under the token check: merging code that parsed must give code that parses."""
+    return _parses(merged) or not all(_parses(text) for text in texts)
 
 
 def _with_formatter(texts, tokens, text, expected, formatter) -> Optional[str]:

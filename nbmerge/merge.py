@@ -203,8 +203,12 @@ def _merge_by_meaning(base: str, ours: str, theirs: str, text: str, hunks: int, 
 
 
 def _same_but_spaces(a: str, b: str) -> bool:
-    """Whether a and b differ only in whitespace: a cheap test before tokenizing anything."""
-    return a.split() == b.split() or "".join(a.split()) == "".join(b.split())
+    """Whether a and b differ at most in whitespace, commas and backslashes (what layout can
+    change): a cheap test before tokenizing anything."""
+    if a.split() == b.split():
+        return True
+    squeeze = str.maketrans("", "", ",\\")
+    return "".join(a.split()).translate(squeeze) == "".join(b.split()).translate(squeeze)
 
 
 def deleted_cell_conflict(base: dict, kept: dict, *, deleted_by: str,

@@ -2,8 +2,8 @@
 
 Random code cells (assignments, calls, lists, dicts, if-blocks, comments) are written in a
 random layout; ours changes the code (a literal, a new statement, a removed one) keeping
-base's layout, theirs re-lays base out at random (spaces, wrapping inside brackets, blank
-lines, the block's indent width, the space before a comment). The merged cell must be
+base's layout, theirs re-lays base out at random (spaces, wrapping inside brackets, trailing
+commas, blank lines, the block's indent width, the space before a comment). The merged cell must be
 clean and mean exactly what ours means.
 """
 
@@ -77,9 +77,12 @@ class Layout:
                                  for k, v in node[1]], depth) + "}"
 
     def items(self, parts, depth):
+        """Items inside a call, list or dict: Python ignores a trailing comma in all three."""
         text = self.space(1)
         for n, part in enumerate(parts):
-            text += part + ("," + self.separator(depth) if n < len(parts) - 1 else self.space(1))
+            last = n == len(parts) - 1
+            text += part + ("," + self.separator(depth) if not last else
+                            ("," + self.separator(depth) if self.rng.random() < 0.2 else self.space(1)))
         return text
 
     def flat(self, stmt, indent="") -> str:

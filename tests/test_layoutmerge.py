@@ -59,6 +59,26 @@ def test_meaning_is_not_layout(a, b):
     assert keys(python_tokens(a)) != keys(python_tokens(b))
 
 
+@pytest.mark.parametrize("a, b, same", [
+    ("f(a, b,)", "f(a, b)", True), ("f(a,)", "f(a)", True), ("def f(a,):", "def f(a):", True),
+    ("x = [\n    1,\n    2,\n]", "x = [1, 2]", True), ("[a,]", "[a]", True), ("{a: 1,}", "{a: 1}", True),
+    ("x[a, b,]", "x[a, b]", True), ("(a, b,)", "(a, b)", True),
+    ("(a,)", "(a)", False), ("x[a,]", "x[a]", False), ("return (a,)", "return (a)", False),
+    ("print((a,))", "print((a))", False), ("f()[a,]", "f()[a]", False), ('"ab"[a,]', '"ab"[a]', False),
+])
+def test_a_trailing_comma_is_layout_only_where_python_ignores_it(a, b, same):
+    assert (keys(python_tokens(a)) == keys(python_tokens(b))) is same
+    assert rebuild(python_tokens(a)) == a
+
+
+def test_a_folded_comma_never_makes_a_tuple_or_a_syntax_error():
+    # ours exploded a tuple (adding the magic comma), theirs cut it to one element
+    assert merge("x = (1, 2)\ny = 3", "x = (\n    1,\n    2,\n)\ny = 3", "x = (1,)\ny = 3") is None
+    merged = merge("f(a, b)\ny = 3", "f(\n    a,\n    b,\n)\ny = 3", "f(a)\ny = 4")
+    assert merged == "f(\n    a,\n)\ny = 4"  # f(a,) is f(a)
+    compile(merged, "<cell>", "exec")
+
+
 @pytest.mark.parametrize("text", ["x = $y", "def f(:", "a ! b", "help?"])
 def test_what_does_not_tokenize_gives_none(text):
     assert python_tokens(text) is None
