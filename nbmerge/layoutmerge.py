@@ -10,8 +10,8 @@
 
 A token's key is what it means (a Python token, a comment without trailing spaces, a
 markdown line and whether a paragraph or hard break comes before it); raw and prefix are
-how it is written (its own text, and the whitespace, blank lines and continuations before
-it). The merge is over keys; the layout of each kept token is taken from the side that
+how it is written (its own text, and the whitespace, blank lines, continuations and
+ignorable trailing commas before it). The merge is over keys; the layout of each kept token is taken from the side that
 changed it away from base (ours when both did). A result is kept only if it tokenizes to
 exactly the merged keys, so layout never changes meaning. Only the conflict path imports
 this module.
