@@ -90,8 +90,9 @@ def _conflict_findings(nb: dict, marker_size: int, allow_tag: str) -> Iterator[F
             source_text(cell), marker_size, markdown=cell.get("cell_type") == "markdown")
         if starts:
             many = f"{len(starts)} conflicts" if len(starts) > 1 else "a conflict"
+            # line: of the cell's source, for now; _place makes it the file's
             yield Finding(Rule.CONFLICT_MARKERS, f"{many} left in the source (line {starts[0]} of the cell)",
-                          cell=index, cell_id=cell_id(cell))
+                          cell=index, cell_id=cell_id(cell), line=starts[0])
         if cell.get("metadata"):
             yield from _recorded(cell["metadata"], {"cell": index, "cell_id": cell_id(cell)})
     yield from _recorded(nb.get("metadata"), {})
@@ -336,12 +337,22 @@ def _place(finding: Finding, path: str, text: str, lines: Optional[List[int]]) -
     line = 1
     if finding.cell is not None and lines is not None:
         line = lines[finding.cell]
-        if finding.rule is Rule.CONFLICT_MARKERS:
-            offset = _nth_line_offset(text, line)
-            marker = text.find("<<<<<<<", offset)
-            if marker >= 0:
-                line += text.count("\n", offset, marker)
+        if finding.rule is Rule.CONFLICT_MARKERS and finding.line:
+            line += _source_line_offset(text, _nth_line_offset(text, line), finding.line)
     return Finding(finding.rule, finding.message, finding.cell, finding.cell_id, path, line)
+
+
+def _source_line_offset(text: str, cell_start: int, source_line: int) -> int:
+    """File lines from a cell's first line to line source_line of its source: Jupyter writes
+    the source as a list, one line of it per file line, after a `"source": [` line."""
+    key = text.find('"source"', cell_start)
+    if key < 0:
+        return 0
+    opened = text[key + 8:key + 20].lstrip(" \t:")
+    lines_before = text.count("\n", cell_start, key)
+    if opened.startswith("[\n") or opened.startswith("[\r\n"):
+        return lines_before + source_line
+    return lines_before  # one string, or a list on one line: the source starts on this line
 
 
 def _nth_line_offset(text: str, line: int) -> int:

@@ -111,3 +111,14 @@ def test_a_conflict_git_left_in_a_notebook_is_found_through_git(repo):
 ])
 def test_conflict_blocks(text, size, markdown, starts):
     assert conflict_blocks(text, size, markdown=markdown) == starts
+
+
+def test_the_finding_points_at_the_real_conflict_not_a_documented_one(repo):
+    """The file line (for GitHub annotations) is the real block's open line."""
+    path = notebook(repo / "a.ipynb", ("markdown", (DOC + "\n" + UNFENCED).splitlines(keepends=True), None))
+    result = run_nbmerge("check", "-j1", "--format", "json", "a.ipynb", cwd=repo)
+    finding = json.loads(result.stdout)["findings"][0]
+    text_lines = path.read_text().splitlines()
+    assert text_lines[finding["line"] - 1].strip() == '"<<<<<<< HEAD\\n",'
+    assert "line 11 of the cell" in finding["message"]
+    assert sum('"<<<<<<< HEAD\\n"' in line for line in text_lines[:finding["line"] - 1]) == 1
