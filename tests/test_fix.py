@@ -59,21 +59,7 @@ def broken_by_git(repo, scenario, style, attributes=""):
     """Commit base, ours on main and theirs on `other`, then let git's text merge mark up a.ipynb."""
     if attributes:
         (repo / ".gitattributes").write_text(attributes)
-    notebook = repo / "a.ipynb"
-    write_nb(notebook, BASE)
-    run_git(repo, "add", ".")
-    run_git(repo, "commit", "-qm", "base")
-    ours, theirs = SCENARIOS[scenario]
-    run_git(repo, "checkout", "-qb", "other")
-    write_nb(notebook, theirs)
-    run_git(repo, "commit", "-qam", "theirs")
-    run_git(repo, "checkout", "-q", "main")
-    write_nb(notebook, ours)
-    run_git(repo, "commit", "-qam", "ours")
-    merge = run_git(repo, "-c", f"merge.conflictStyle={style}", "merge", "other", check=False)
-    assert merge.returncode == 1, merge.stdout + merge.stderr
-    assert "<<<<<<< HEAD" in notebook.read_text()
-    return notebook
+    return stopped_merge(repo, *SCENARIOS[scenario], style, base=BASE)
 
 
 @pytest.mark.parametrize("style", STYLES)
@@ -203,11 +189,11 @@ def test_fix_then_git_add_never_stages_a_broken_file(git_repo, content):
 TITLE = cell("title", ["# Analysis"], "markdown")
 
 
-def stopped_merge(repo, ours, theirs, style="merge"):
-    """base = BASE + c2 on main; ours and theirs committed on main and `other`; git's text merge
-    (no driver) stops with markers in a.ipynb."""
+def stopped_merge(repo, ours, theirs, style="merge", base=None):
+    """base (default BASE + c2) on main; ours and theirs committed on main and `other`; git's
+    text merge (no driver) stops with markers in a.ipynb."""
     notebook = repo / "a.ipynb"
-    write_nb(notebook, BASE + [cell("c2", ["z = 3"])])
+    write_nb(notebook, base if base is not None else BASE + [cell("c2", ["z = 3"])])
     run_git(repo, "add", ".")
     run_git(repo, "commit", "-qm", "base")
     run_git(repo, "checkout", "-qb", "other")
