@@ -174,6 +174,10 @@ def _parse_toml(text: str, path) -> Dict[str, Any]:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(path, f"invalid TOML: {exc}") from None
+    except RecursionError:
+        raise ConfigError(path, "invalid TOML: nested too deeply") from None
+    except ValueError as exc:  # an integer over Python's int-size limit, say
+        raise ConfigError(path, f"invalid TOML: {str(exc).split(';')[0]}") from None
 
 
 def clean_options(settings: Settings) -> CleanOptions:

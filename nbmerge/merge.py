@@ -9,14 +9,13 @@ The cell order is merged in `order`, metadata in `metamerge`; cells are named by
 
 from __future__ import annotations
 
-import re
 from collections import namedtuple
 
 from .align import SIMILAR_IN_PLACE, cell_key, match_cells
 from .conflicts import ConflictKind
 from .markers import ADDED_LABEL, DELETED_LABEL
 from .metamerge import MISSING, merge_dicts, merge_value, record_conflicts
-from .notebook import cell_id, derived_cell_id, source_text, split_source
+from .notebook import CELL_ID, cell_id, derived_cell_id, source_text, split_source
 from .order import merge_cell_order
 from .policy import MergeOptions, Strategy
 from .similarity import similarity
@@ -28,7 +27,6 @@ if TYPE_CHECKING:  # typing costs start-up time; annotations are never evaluated
     from typing import Dict, List, Optional, Sequence, Tuple
     Token = Tuple[str, int]
 
-CELL_ID = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 
 
 class Conflict(namedtuple("Conflict", "kind field cell_index cell_id hunks", defaults=(None, None, 1))):

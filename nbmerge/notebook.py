@@ -22,8 +22,12 @@ if TYPE_CHECKING:  # typing costs start-up time; annotations are never evaluated
 Notebook = dict  # a parsed .ipynb: {"cells": [...], "metadata": {...}, "nbformat": 4, ...}
 
 DEFAULT_MAX_BYTES = 512 * 1024 * 1024
+MAX_INT_DIGITS = 100_000  # longer integers take seconds to read; Python stops at 4,300
 BOM = b"\xef\xbb\xbf"
 _NON_ASCII_ESCAPE = re.compile(rb"\\u(?!00[0-7])[0-9a-fA-F]{4}")
+CELL_ID = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")  # nbformat 4.5's pattern for a cell id
+# In a str that json.loads made, a surrogate is always a lone one: pairs become one character.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class FileFormat(namedtuple("FileFormat", "indent sort_keys ensure_ascii newline final_newline html_escape",
@@ -42,6 +46,15 @@ JUPYTER_FORMAT = FileFormat()
 def parse_notebook(data: bytes, path: str, *, max_bytes: int = DEFAULT_MAX_BYTES,
                    allow_empty: bool = False) -> Notebook:
     """Parse notebook bytes, or raise NotebookReadError with a one-line reason."""
+    nb = parse_json(data, path, max_bytes=max_bytes, allow_empty=allow_empty)
+    nb = upgrade_old_format(nb, path)
+    check_notebook_shape(nb, path)
+    return nb
+
+
+def parse_json(data: bytes, path: str, *, max_bytes: int = DEFAULT_MAX_BYTES,
+               allow_empty: bool = False):
+    """The JSON value in notebook bytes (an empty notebook for empty bytes when allowed)."""
     if len(data) > max_bytes:
         raise NotebookReadError(path, f"file is too large ({len(data):,} bytes; limit {max_bytes:,})")
     if data.startswith(BOM):
@@ -50,6 +63,8 @@ def parse_notebook(data: bytes, path: str, *, max_bytes: int = DEFAULT_MAX_BYTES
         if allow_empty:
             return empty_notebook()
         raise NotebookReadError(path, "file is empty, not a notebook")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise NotebookReadError(path, "UTF-16 text, not UTF-8: Jupyter reads and writes notebooks in UTF-8")
     if b"\x00" in data:
         raise NotebookReadError(path, "binary file (contains NUL bytes), not a notebook")
     try:
@@ -57,7 +72,7 @@ def parse_notebook(data: bytes, path: str, *, max_bytes: int = DEFAULT_MAX_BYTES
     except UnicodeDecodeError as exc:
         raise NotebookReadError(path, f"not UTF-8 text (byte {exc.start})") from None
     try:
-        nb = json.loads(text)
+        return json.loads(text)
     except json.JSONDecodeError as exc:
         hint = " (git conflict markers? try `nbmerge fix`)" if text.lstrip().startswith("<<<<<<<") \
             or "\n<<<<<<< " in text else ""
@@ -65,17 +80,64 @@ def parse_notebook(data: bytes, path: str, *, max_bytes: int = DEFAULT_MAX_BYTES
                                       f"{exc.msg}{hint}") from None
     except RecursionError:
         raise NotebookReadError(path, "invalid JSON: nested too deeply") from None
-    check_notebook_shape(nb, path)
-    return nb
+    except ValueError:  # an integer longer than Python's int-to-string limit (4,300 digits)
+        return _parse_long_ints(text, path)
 
 
-def check_notebook_shape(nb: Any, path: str) -> None:
-    """Raise NotebookReadError unless nb has the nbformat-4 structure the merge relies on."""
+def _parse_long_ints(text: str, path: str):
+    """Parse text whose integers are too long for Python's default limit, up to MAX_INT_DIGITS.
+
+    The limit guards against conversions that take quadratic time. It is raised for the
+    rest of this process (a command that handles notebooks), not put back: the number must
+    also be written back, shown and diffed exactly. A number long enough to take seconds
+    is still refused.
+    """
+    import sys
+
+    setter = getattr(sys, "set_int_max_str_digits", None)
+    if setter is not None and sys.get_int_max_str_digits() and sys.get_int_max_str_digits() < MAX_INT_DIGITS:
+        setter(MAX_INT_DIGITS)
+        try:
+            return json.loads(text)
+        except RecursionError:
+            raise NotebookReadError(path, "invalid JSON: nested too deeply") from None
+        except ValueError:
+            pass
+    raise NotebookReadError(path, f"holds an integer longer than {MAX_INT_DIGITS:,} digits") from None
+
+
+def upgrade_old_format(nb: Any, path: str) -> Any:
+    """An nbformat 1-3 notebook upgraded to 4.4 with nbformat; anything else as it was.
+
+    Only such a file imports nbformat (seconds of start-up where jsonschema is slow).
+    The upgrade writes 4.4 without cell ids: nbformat's would be random, so the three
+    versions of one old notebook would share no id, and the merge matches cells by id.
+    """
+    if not isinstance(nb, dict) or not ("worksheets" in nb or nb.get("nbformat") in (1, 2, 3)):
+        return nb
+    try:
+        from nbformat import converter, from_dict
+
+        upgraded = json.loads(json.dumps(converter.convert(from_dict(nb), 4)))
+    except Exception as exc:  # nbformat raises many kinds on a broken old file
+        raise NotebookReadError(path, f"nbformat {nb.get('nbformat')} notebook that nbformat cannot "
+                                      f"upgrade ({type(exc).__name__}: {exc})".replace("\n", " ")) from None
+    for cell in upgraded.get("cells", []):
+        if isinstance(cell, dict):
+            cell.pop("id", None)
+    upgraded["nbformat_minor"] = 4
+    return upgraded
+
+
+def check_notebook_shape(nb: Any, path: str, *, parts: bool = True) -> None:
+    """Raise NotebookReadError unless nb has the nbformat-4 structure the merge relies on.
+
+    parts=False checks the frame only (an object with a list of cells, nbformat 4): the
+    caller reads malformed parts as their nearest valid value (`repair`).
+    """
     if not isinstance(nb, dict):
-        raise NotebookReadError(path, f"not a notebook: top-level JSON is {type(nb).__name__}, not an object")
-    if "worksheets" in nb or nb.get("nbformat") in (1, 2, 3):
-        raise NotebookReadError(path, f"nbformat {nb.get('nbformat')} is not supported; convert it with "
-                                      "`jupyter nbconvert --to notebook --nbformat 4`")
+        kind = {type(None): "null", list: "an array", str: "a string", bool: "true or false"}.get(type(nb), "a number")
+        raise NotebookReadError(path, f"not a notebook: the file holds {kind}, not an object")
     if "cells" not in nb or "nbformat" not in nb:
         raise NotebookReadError(path, "not a notebook: no \"cells\" or \"nbformat\" key")
     if nb.get("nbformat") != 4:
@@ -83,13 +145,15 @@ def check_notebook_shape(nb: Any, path: str) -> None:
     cells = nb["cells"]
     if not isinstance(cells, list):
         raise NotebookReadError(path, "not a notebook: \"cells\" is not a list")
+    if not parts:
+        return
     if not isinstance(nb.get("metadata", {}), dict):
         raise NotebookReadError(path, "not a notebook: \"metadata\" is not an object")
-    if not _cells_well_formed(cells):
+    if not cells_well_formed(cells):
         _raise_for_bad_cell(cells, path)
 
 
-def _cells_well_formed(cells: list) -> bool:
+def cells_well_formed(cells: list) -> bool:
     """The common case, checked a column at a time in C: every cell a dict with a string
     cell_type, every source a string or a list of strings. False means "look closer"."""
     try:
@@ -138,15 +202,16 @@ def detect_format(data: bytes, nb: Any = None) -> FileFormat:
     if data.startswith(BOM):
         data = data[len(BOM):]
     head = data[:4096]
-    newline = "\r\n" if b"\r\n" in head else "\n"
+    # Old Mac files end lines with \r alone; JSON takes it as whitespace, so must we.
+    newline = "\r\n" if b"\r\n" in head else "\r" if b"\r" in head and b"\n" not in head else "\n"
     indent = 1
-    match = re.search(rb"\n([ \t]+)\"", head)
+    match = re.search(rb"[\r\n]([ \t]+)\"", head)
     if match:
         indent = len(match.group(1).expandtabs(8)) or 1
-    elif b"\n" not in data.strip():
+    elif not any(end in data.strip() for end in (b"\n", b"\r")):
         indent = 0  # minified on one line
     ensure_ascii = data.isascii() and bool(_NON_ASCII_ESCAPE.search(data))
-    final_newline = data.endswith(b"\n")
+    final_newline = data.endswith((b"\n", b"\r"))
     html_escape = ((b"\\u003c" in data or b"\\u003e" in data)
                    and not any(char in data for char in (b"<", b">", b"&")))
     # Jupyter sorts keys; other writers may not, and then we keep their order.
@@ -187,7 +252,10 @@ def serialize_notebook(nb: Notebook, fmt: FileFormat = JUPYTER_FORMAT) -> bytes:
         text += "\n"
     if fmt.newline != "\n":
         text = text.replace("\n", fmt.newline)
-    return text.encode("utf-8")
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate ("\\ud800") read from the file: write it back
+        return _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text).encode("utf-8")
 
 
 def source_text(cell: dict) -> str:

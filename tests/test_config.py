@@ -53,6 +53,8 @@ def test_search_stops_at_the_repository_root(tmp_path):
     ("[tool.nbmerge]\nexclude = [1]\n", "exclude must be a list of strings"),
     ("[tool.nbmerge]\nstrip-outputs = \n", "invalid TOML"),
     ("[tool]\nnbmerge = 3\n", "tool.nbmerge must be a table"),
+    # issue #12, class 11: nothing in the file may get past as a traceback
+    ("[tool.nbmerge]\nx = " + "[" * 5000 + "]" * 5000 + "\n", "invalid TOML: nested too deeply"),
 ])
 def test_bad_tables_are_errors_naming_the_file(project, text, problem, monkeypatch):
     (project / "pyproject.toml").write_text(text)

@@ -142,7 +142,7 @@ def test_no_markers_is_nothing_to_fix(tmp_path):
     ("not json at all\n", "not a notebook: invalid JSON"),
     ("", "not a notebook: file is empty"),
     ("{\n \"cells\": [\n", "not a notebook: invalid JSON"),
-    ("null\n", "not a notebook: top-level JSON is NoneType"),
+    ("null\n", "not a notebook: the file holds null"),
     ("{}\n", "not a notebook: no \"cells\""),
 ])
 def test_unfixable_is_one_line_naming_the_file(tmp_path, content, problem, nbmerge_in):

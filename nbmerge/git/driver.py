@@ -20,16 +20,18 @@ from ..config import load_settings, merge_options
 from ..formatter import FORMATTERS, Formatter
 from ..errors import EXIT_ERROR, EXIT_FOUND, EXIT_OK, NbmergeError, NotebookReadError, UsageError
 from ..merge import MergeResult, merge_notebooks
-from ..notebook import (DEFAULT_MAX_BYTES, detect_format, merge_formats, parse_notebook, read_file,
-                       serialize_notebook, write_file_atomic)
+from ..notebook import (DEFAULT_MAX_BYTES, detect_format, merge_formats, read_file, serialize_notebook,
+                        write_file_atomic)
 from ..policy import ConflictStyle, Labels, MergeOptions, Strategy, parse_conflict_style
+from ..repair import describe_notes, parse_repaired
 from ..textmerge import merge_text
 
 STRATEGY_ENV = "NBMERGE_STRATEGY"
 
 
-class FileMerge(namedtuple("FileMerge", "data result")):
-    """What merging three files produced: the bytes to write and the MergeResult behind them."""
+class FileMerge(namedtuple("FileMerge", "data result notes", defaults=("",))):
+    """What merging three files produced: the bytes to write, the MergeResult behind them,
+    and one line on the malformed parts read as their nearest valid value ("" if none)."""
 
     __slots__ = ()
 
@@ -37,9 +39,9 @@ class FileMerge(namedtuple("FileMerge", "data result")):
 def merge_bytes(base: bytes, ours: bytes, theirs: bytes, options: MergeOptions, *,
                 names=("base", "ours", "theirs"), max_bytes: int = DEFAULT_MAX_BYTES) -> FileMerge:
     """Merge three notebook files' bytes; the output keeps ours' layout (indent, newlines)."""
-    base_nb = parse_notebook(base, names[0], max_bytes=max_bytes, allow_empty=True)
-    ours_nb = parse_notebook(ours, names[1], max_bytes=max_bytes)
-    theirs_nb = parse_notebook(theirs, names[2], max_bytes=max_bytes)
+    sides = [parse_repaired(data, name, max_bytes=max_bytes, allow_empty=empty)
+             for data, name, empty in zip((base, ours, theirs), names, (True, False, False))]
+    base_nb, ours_nb, theirs_nb = (side.notebook for side in sides)
     result = merge_notebooks(base_nb, ours_nb, theirs_nb, options)
     layout = detect_format(ours, ours_nb)
     if base.strip():  # an empty base (add/add) has no layout to merge against
@@ -47,7 +49,8 @@ def merge_bytes(base: bytes, ours: bytes, theirs: bytes, options: MergeOptions, 
         # file is not an edit worth carrying.
         layout = merge_formats(detect_format(base)._replace(sort_keys=layout.sort_keys), layout,
                                detect_format(theirs)._replace(sort_keys=layout.sort_keys))
-    return FileMerge(serialize_notebook(result.notebook, layout), result)
+    notes = "; ".join(f"{name}: {describe_notes(side.notes)}" for name, side in zip(names, sides) if side.notes)
+    return FileMerge(serialize_notebook(result.notebook, layout), result, notes)
 
 
 def text_fallback(base: bytes, ours: bytes, theirs: bytes, options: MergeOptions) -> "bytes | None":
@@ -185,6 +188,8 @@ def run_merge_driver(argv: "list[str]") -> int:
     except OSError as exc:
         print(f"nbmerge: {name}: cannot write the merge result: {exc.strerror}", file=sys.stderr)
         return EXIT_ERROR
+    if merged.notes:
+        print(f"nbmerge: malformed parts merged as their nearest valid value: {merged.notes}", file=sys.stderr)
     summary = describe_merge(merged.result)
     if summary:
         print(f"nbmerge: {name}: {summary}", file=sys.stderr)
