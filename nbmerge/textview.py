@@ -2,6 +2,8 @@
 
   notebook_lines(nb, path=...)   -> the text view, line by line (what git's textconv prints)
   output_lines(output)           -> one output as text: a header line, then its text if any
+  notebook_text(data, path)      -> the whole view of notebook bytes, and its malformed parts
+                                    (each shown in place as its raw JSON, marked unreadable)
 
 Standard library only, and nothing heavy: git runs textconv (nbmerge.git.textconv) once per
 file and revision.
@@ -12,11 +14,12 @@ from __future__ import annotations
 import json
 import re
 
-from .notebook import cell_id, parse_notebook, source_text
+from .notebook import cell_id, source_text
+from .repair import Note, parse_repaired
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs start-up time; annotations are never evaluated
-    from typing import List, Optional, Sequence
+    from typing import List, Optional, Sequence, Tuple
 
 CELL_MARK = "━━"  # starts every header line; unlikely at the start of a source line
 OUTPUT_MARK = "──"
@@ -135,14 +138,20 @@ def cell_header(position: Optional[int], cell: dict) -> str:
     return f"{CELL_MARK} {where} · {cell.get('cell_type', '?')}" + (f" · id {ident}" if ident else "")
 
 
-def notebook_lines(nb: dict, *, index: bool = True) -> List[str]:
+def notebook_lines(nb: dict, *, index: bool = True, notes: Sequence[Note] = ()) -> List[str]:
     """The text view of a notebook; every change to the file changes at least one line.
 
+    notes: the malformed parts repair_notebook read as their nearest valid value (nb is the
+    repaired notebook); each is shown in place as its raw JSON, marked unreadable.
     Built as one list (extend, not yield): git runs this once per file version, and a
     generator step per line cost a third of the time on large notebooks.
     """
     cells = nb.get("cells", [])
+    by_cell = {}
+    for note in notes:
+        by_cell.setdefault(note.cell, []).append(note)
     lines = [f"{CELL_MARK} notebook · nbformat {nb.get('nbformat')}.{nb.get('nbformat_minor')} · {len(cells)} cells"]
+    lines.extend(unreadable_lines(by_cell.get(None, ()), ""))
     for key, value in sorted((nb.get("metadata") or {}).items()):
         lines.append(f"metadata.{key}: {compact(value)}")
     extra = {k: v for k, v in nb.items() if k not in ("cells", "metadata", "nbformat", "nbformat_minor")}
@@ -163,17 +172,39 @@ def notebook_lines(nb: dict, *, index: bool = True) -> List[str]:
         if metadata:
             lines.extend(f"{OUTPUT_MARK} metadata.{key}: {compact(value)}" for key, value in sorted(metadata.items()))
         if attachments:
-            lines.extend(f"{OUTPUT_MARK} attachment {name}: {compact(value)}"
-                         for name, value in sorted(attachments.items()))
+            lines.extend(attachment_lines(attachments))
         text = source_text(cell)
         if text:
             lines.extend(text.split("\n"))
         for output in cell.get("outputs") or ():
             lines.extend(output_lines(output))
+        if position - 1 in by_cell:
+            lines.extend(unreadable_lines(by_cell[position - 1], OUTPUT_MARK + " "))
     return lines
+
+
+def attachment_lines(attachments: dict) -> List[str]:
+    """`── attachment plot.png image/png 12.3 KiB sha256:…`: a line per file and type, as for outputs."""
+    lines = []
+    for name, bundle in sorted(attachments.items()):
+        for mime, value in sorted(bundle.items()):
+            text = _joined(value)
+            lines.append(f"{OUTPUT_MARK} attachment {name} {mime} {human_size(_data_size(mime, text))} "
+                         f"sha256:{short_hash(text)}")
+    return lines
+
+
+def unreadable_lines(notes: Sequence[Note], mark: str) -> List[str]:
+    """Each malformed part as it is in the file: `── unreadable outputs[0]: 42`."""
+    return [f"{mark}unreadable {note.part}: {compact(note.raw)}" for note in notes]
 
 
 def render_notebook_text(data: bytes, path: str, *, index: bool = True) -> str:
     """The whole text view of notebook bytes, ending with a newline."""
-    nb = parse_notebook(data, path)
-    return "\n".join(notebook_lines(nb, index=index)) + "\n"
+    return notebook_text(data, path, index=index)[0]
+
+
+def notebook_text(data: bytes, path: str, *, index: bool = True) -> Tuple[str, List[Note]]:
+    """The text view, and the malformed parts shown in it as their raw JSON."""
+    nb, notes = parse_repaired(data, path)
+    return "\n".join(notebook_lines(nb, index=index, notes=notes)) + "\n", notes

@@ -12,7 +12,7 @@ import subprocess
 
 import pytest
 
-from conftest import FIXTURES, assert_valid_notebook, run_git, run_nbmerge
+from conftest import FIXTURES, assert_valid_notebook, load_json, run_git, run_nbmerge
 
 BAD = FIXTURES / "bad"
 
@@ -43,6 +43,22 @@ def commit_all(repo, message="x") -> None:
 def repo(git_repo):
     run_nbmerge("install", cwd=git_repo, check=0)
     return git_repo
+
+
+def test_recipe_1_show_log_and_diff_survive_malformed_outputs(repo):
+    """`"outputs": [42]` in history: git show, log -p and diff print the notebook, exit 0."""
+    write(repo / "n.ipynb", notebook(code(outputs=[42])))
+    commit_all(repo)
+    show = run_git(repo, "show")
+    assert "━━ cell · code · id a" in show.stdout and "unreadable outputs[0]: 42" in show.stdout
+    assert "n.ipynb" in show.stderr and "Traceback" not in show.stderr
+    write(repo / "n.ipynb", notebook(code(source="y", outputs="nope", metadata=None)))
+    diff = run_git(repo, "diff")
+    assert "-x" in diff.stdout and "+y" in diff.stdout
+    assert '+── unreadable outputs: "nope"' in diff.stdout and "+── unreadable metadata: null" in diff.stdout
+    commit_all(repo)
+    log = run_git(repo, "log", "-p")
+    assert log.stdout.count("━━ cell · code · id a") >= 2
 
 
 @pytest.mark.parametrize("malformed", [None, [], True, 42], ids=["null", "list", "true", "number"])
@@ -76,6 +92,48 @@ def test_recipe_2_source_that_is_not_text_merges(repo):
     assert [c["source"] for c in result["cells"]] == ["42", "y"]
 
 
+def test_recipe_3_huge_integers_with_the_filter_and_check(git_repo):
+    run_nbmerge("install", "--filter", cwd=git_repo, check=0)
+    shutil.copyfile(BAD / "huge_int.ipynb", git_repo / "big.ipynb")
+    shutil.copyfile(BAD / "huge_int_over_limit.ipynb", git_repo / "bigger.ipynb")
+    shutil.copyfile(BAD / "good.ipynb", git_repo / "good.ipynb")
+    added = run_git(git_repo, "add", "-A")
+    assert "bigger.ipynb" in added.stderr and "Traceback" not in added.stderr
+    stored = run_git(git_repo, "show", ":big.ipynb").stdout
+    assert "7" * 5000 not in stored, "the filter cleaned the 5,000-digit count away"
+    check = run_nbmerge("check", "--format", "text", ".", cwd=git_repo)
+    assert "Traceback" not in check.stderr
+    said = check.stdout + check.stderr
+    assert "bigger.ipynb" in said and "good.ipynb" in said and "big.ipynb" in said
+
+
+def test_recipe_4_notebooks_named_like_options(repo):
+    run_nbmerge("install", "--rich-diff", cwd=repo, check=0)
+    for name in ("-a.ipynb", "--full.ipynb", "-h.ipynb"):
+        write(repo / name, notebook(code("x")))
+    commit_all(repo)
+    for name in ("-a.ipynb", "--full.ipynb", "-h.ipynb"):
+        write(repo / name, notebook(code("y")))
+    diff = run_git(repo, "diff")  # nbmerge diff-driver
+    assert diff.stdout.count("+y") == 3 and "Usage" not in diff.stdout
+    textconv = run_git(repo, "diff", "--no-ext-diff")  # nbmerge textconv
+    assert textconv.stdout.count("+y") == 3 and "Usage" not in textconv.stdout
+    # the merge driver gets the path as %P
+    commit_all(repo, "y")
+    run_git(repo, "checkout", "-qb", "theirs")
+    for name in ("-a.ipynb", "-h.ipynb"):
+        write(repo / name, notebook(code("y"), markdown("theirs", cell_id="t")))
+    commit_all(repo, "theirs")
+    run_git(repo, "checkout", "-q", "main")
+    for name in ("-a.ipynb", "-h.ipynb"):
+        write(repo / name, notebook(markdown("ours", cell_id="o"), code("y")))
+    commit_all(repo, "ours")
+    run_git(repo, "merge", "theirs", "-m", "merge")
+    for name in ("-a.ipynb", "-h.ipynb"):
+        cells = load_json(repo / name)["cells"]
+        assert [c["source"] for c in cells] == ["ours", "y", "theirs"], name
+
+
 def test_class_10_cr_only_notebook_is_written_like_the_input(git_repo):
     run_nbmerge("install", "--filter", cwd=git_repo, check=0)
     data = (BAD / "cr_only.ipynb").read_bytes()
@@ -96,6 +154,26 @@ def test_class_10_cr_only_notebook_is_written_like_the_input(git_repo):
     assert b"Sales 2024" in merged and b"kind='bar'" in merged
 
 
+def test_class_11_deeply_nested_pyproject_never_stops_git(git_repo):
+    run_nbmerge("install", "--filter", cwd=git_repo, check=0)
+    (git_repo / "pyproject.toml").write_text("[tool.nbmerge]\nx = " + "[" * 5000 + "]" * 5000 + "\n")
+    write(git_repo / "n.ipynb", notebook(markdown("x")))
+    added = run_git(git_repo, "add", "-A")
+    assert len([line for line in added.stderr.splitlines() if "pyproject.toml" in line]) >= 1
+    assert "Traceback" not in added.stderr and "default settings" in added.stderr
+    commit_all(git_repo, "base")
+    run_git(git_repo, "checkout", "-qb", "theirs")
+    write(git_repo / "n.ipynb", notebook(markdown("y")))
+    commit_all(git_repo, "theirs")
+    run_git(git_repo, "checkout", "-q", "main")
+    write(git_repo / "n.ipynb", notebook(markdown("x"), code("z", cell_id="c")))
+    commit_all(git_repo, "ours")
+    merged = run_git(git_repo, "merge", "theirs", "-m", "merge")
+    assert "default settings" in merged.stderr and "Traceback" not in merged.stderr
+    assert [c["source"] for c in load_json(git_repo / "n.ipynb")["cells"]] == ["y", "z"]
+    assert "━━ cell" in run_git(git_repo, "show", "HEAD~1").stdout
+
+
 def test_nbformat_3_notebooks_merge_and_diff(repo):
     shutil.copyfile(BAD / "nbformat3_cells.ipynb", repo / "old.ipynb")
     commit_all(repo, "base")
@@ -114,3 +192,9 @@ def test_nbformat_3_notebooks_merge_and_diff(repo):
     merged = assert_valid_notebook(repo / "old.ipynb")
     assert merged["nbformat"] == 4
     assert [c["source"] for c in merged["cells"]] == ["# Sales report", "print(121)"]
+
+
+def test_textconv_on_a_missing_file_exits_0(tmp_path):
+    result = run_nbmerge("textconv", tmp_path / "gone.ipynb")
+    assert result.returncode == 0 and "gone.ipynb" in result.stdout
+    assert result.stderr.count("\n") == 1 and "gone.ipynb" in result.stderr

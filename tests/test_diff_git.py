@@ -124,9 +124,12 @@ def test_external_driver_protocol_errors(tmp_path):
     assert invoke(diff_driver_command, "conflicted.ipynb").stdout == "* Unmerged path conflicted.ipynb\n"
     bad = invoke(diff_driver_command, "a", "b", "c", code=2)
     assert bad.stderr.strip().splitlines() == ["Error: expected git's 7 or 9 external-diff arguments, got 3"]
+    # A file git names that cannot be read is said in the diff, never a failure: git would
+    # stop the whole `git diff` ("external diff died").
     missing = invoke(diff_driver_command, "x.ipynb", str(tmp_path / "gone"), ".", ".", "/dev/null", ".", ".",
-                     code=2)
-    assert missing.stderr.strip().splitlines() == [f"Error: {tmp_path / 'gone'}: No such file or directory"]
+                     code=0)
+    assert missing.stderr.strip().splitlines() == [f"nbmerge diff-driver: {tmp_path / 'gone'}: No such file or directory"]
+    assert f"!! {tmp_path / 'gone'}: No such file or directory: shown as plain text" in missing.stdout
 
 
 def test_nbmerge_diff_on_revisions(textconv_repo, monkeypatch):

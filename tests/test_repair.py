@@ -1,19 +1,24 @@
 """Malformed parts read as their nearest valid value: the rules, and properties over random damage.
 
 hypothesis builds valid notebooks, damages random parts with JSON of the wrong shape, and
-checks that the repair makes them valid and that the fast check never skips a repair.
+checks that the repair makes them valid, that the fast check never skips a repair, and that
+textconv and the merge driver never fail on them.
 """
 
 from __future__ import annotations
 
 import copy
+import io
 import json
+import sys
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import assert_valid_notebook
+from nbmerge.git.driver import run_merge_driver
+from nbmerge.git.textconv import run_textconv
 from nbmerge.repair import describe_notes, parse_repaired, repair_notebook, well_formed
 
 
@@ -196,3 +201,45 @@ def test_repair_makes_any_damage_valid_and_says_where(nb):
 @given(valid_notebooks())
 def test_the_fast_check_passes_sound_notebooks(nb):
     assert well_formed(nb)
+
+
+def _run(entry, argv, capture_stdout=True):
+    """Call an entry point in-process with real byte streams; any exception fails the test."""
+    out, err = io.TextIOWrapper(io.BytesIO(), encoding="utf-8"), io.StringIO()
+    saved = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = out, err
+    try:
+        code = entry(argv)
+    finally:
+        sys.stdout, sys.stderr = saved
+    out.flush()
+    return code, out.buffer.getvalue(), err.getvalue()
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(damaged_notebooks(), st.booleans())
+def test_textconv_always_prints_the_notebook(tmp_path, nb, sort_keys):
+    path = tmp_path / "n.ipynb"
+    path.write_text(json.dumps(nb, sort_keys=sort_keys, indent=1), encoding="utf-8")
+    code, out, err = _run(run_textconv, [str(path)])
+    assert code == 0 and out.decode("utf-8").startswith("━━ notebook")
+    assert err.count("\n") <= 1
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(valid_notebooks(), damaged_notebooks(), st.data())
+def test_the_driver_merges_damaged_notebooks_into_valid_ones(tmp_path, base, damaged, data):
+    """Ours is damaged, theirs edits base: exit 0 or 1, %A a valid notebook, no exception."""
+    theirs = copy.deepcopy(base)
+    cell = data.draw(st.sampled_from(theirs["cells"]))
+    cell["source"] = "edited by theirs\n"
+    ours = data.draw(st.sampled_from([damaged, copy.deepcopy(damaged)]))
+    paths = {}
+    for name, nb in (("O", base), ("A", ours), ("B", theirs)):
+        paths[name] = tmp_path / name
+        paths[name].write_text(json.dumps(nb, indent=1), encoding="utf-8")
+    code, _, err = _run(run_merge_driver, [str(paths["O"]), str(paths["A"]), str(paths["B"]), "7", "n.ipynb",
+                                           "--conflict-style", "merge"])
+    assert code in (0, 1), err
+    _valid(json.loads(paths["A"].read_text(encoding="utf-8")))
+    assert len(err.splitlines()) <= 2  # the repaired parts; the conflicts

@@ -50,6 +50,9 @@ COMMANDS = {
 }
 
 
+GIT_RUNS = ("merge-driver", "textconv", "diff-driver")  # commands git runs with its own file names
+
+
 def load(target: str):
     """The object named "module:attribute"; a broken module fails loudly, never drops a command."""
     module, _, attr = target.partition(":")
@@ -69,7 +72,9 @@ def main(argv=None) -> None:
     """Run nbmerge with argv (default: sys.argv[1:])."""
     args = list(sys.argv[1:] if argv is None else argv)
     entry = COMMANDS.get(args[0]) if args else None
-    if entry is not None and entry.plain and not {"-h", "--help"} & set(args):
+    # git's per-file entries see -h as a file name git passed (`-h.ipynb` is fine, `-h` too):
+    # they leave help to click themselves.
+    if entry is not None and entry.plain and (args[0] in GIT_RUNS or not {"-h", "--help"} & set(args)):
         code = run_plain(load(entry.plain), args[1:])
         if code is not None:
             sys.exit(code)

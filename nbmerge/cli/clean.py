@@ -158,7 +158,7 @@ def _progress(done: int, total: int) -> None:
         click.echo(f"\rchecked {done}/{total}", nl=False, err=True)
 
 
-@command("filter")
+@command("filter", context_settings={"ignore_unknown_options": True})  # a path may look like -a.ipynb
 @click.argument("path", required=False)
 @click.option("--process", is_flag=True,
               help="Speak git's long-running filter protocol (filter.<driver>.process).")
@@ -175,16 +175,25 @@ def filter_command(path, process):
 
     Example: nbmerge filter < analysis.ipynb > clean.ipynb
     """
-    from ..config import clean_options
+    from ..config import ConfigError, clean_options, default_settings
     from ..git.filter import clean_bytes, serve
 
-    options = clean_options(run_settings())
+    try:
+        settings = run_settings()
+    except ConfigError as exc:  # `git add` must not fail over a broken pyproject.toml
+        click.echo(f"nbmerge filter: {exc}; cleaning with default settings", err=True)
+        settings = default_settings()
+    options = clean_options(settings)
+
+    def warn(line: str) -> None:
+        click.echo(f"nbmerge filter: {line}", err=True)
+
     if process:
         try:
-            serve(sys.stdin.buffer, sys.stdout.buffer, options)
+            serve(sys.stdin.buffer, sys.stdout.buffer, options, warn)
         except ProtocolError as exc:
             raise ProtocolError(f"filter protocol: {exc}") from None
         return
     data = sys.stdin.buffer.read()
-    sys.stdout.buffer.write(clean_bytes(data, path or "<stdin>", options))
+    sys.stdout.buffer.write(clean_bytes(data, path or "<stdin>", options, warn))
     sys.stdout.buffer.flush()

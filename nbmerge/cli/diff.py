@@ -187,7 +187,7 @@ def _write_page(path: str, title: str, notebooks, results, options) -> None:
                    "every later header in git diff).")
 @click.argument("path")
 def textconv_command(index, path):
-    """Print a notebook as readable text, for git's diff.<driver>.textconv.
+    """Print a notebook as readable text, for git's diff.<driver>.textconv; exit 0 for any file.
 
     `nbmerge install` registers it. By hand, run it by the full path of the Python that has
     nbmerge (a bare `nbmerge` may be nbdime's, or gone outside the virtualenv):

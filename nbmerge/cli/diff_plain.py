@@ -14,6 +14,7 @@ handles the invocation in full, errors and help included.
 from __future__ import annotations
 
 import os
+import re
 import sys
 
 from ..diff import DiffOptions, diff_notebooks
@@ -174,11 +175,35 @@ def run_diff(argv: Sequence[str]) -> Optional[int]:
     return _quiet_on_broken_pipe(work)
 
 
+def split_git_args(argv: Sequence[str]) -> Tuple[List[str], List[str]]:
+    """(flags, git's arguments): git appends 1, 7 or 9 arguments to the configured command.
+
+    They are found by their shape (object ids and file modes in their places), or after
+    `--`, so a path git passes may look like an option (`-a.ipynb`, `--full.ipynb`).
+    """
+    argv = list(argv)
+    if "--" in argv:
+        cut = argv.index("--")
+        return argv[:cut], argv[cut + 1:]
+    for count in (9, 7):
+        tail = argv[-count:]
+        if len(tail) == count and all(_OBJECT_ID.match(tail[i]) for i in (2, 5)) \
+                and all(_MODE.match(tail[i]) for i in (3, 6)):
+            return argv[:-count], tail
+    flags = [a for a in argv if a.startswith("-") and a != "-"]
+    return flags, [a for a in argv if a not in flags]
+
+
+_OBJECT_ID = re.compile(r"^(\.|[0-9a-f]{4,64})$")  # "." for a side git has no object for
+_MODE = re.compile(r"^(\.|[0-7]{6})$")
+
+
 def run_diff_driver(argv: Sequence[str]) -> Optional[int]:
     """`nbmerge diff-driver [view flags] GIT-ARGS...`, as git runs it; None: let click handle it."""
-    parsed = _parse(argv, _VIEW_FLAGS)
-    if parsed is None:
+    flag_args, git_args = split_git_args(argv)
+    parsed = _parse(flag_args, _VIEW_FLAGS)
+    if parsed is None or parsed[1]:
         return None
-    flags, git_args = parsed
+    flags = parsed[0]
     color = want_color(flags["color"], sys.stdout)
     return _quiet_on_broken_pipe(lambda: external_diff(git_args, _options(flags), color, stdout()) or 0)

@@ -78,7 +78,7 @@ def git_conflict_style(unset: ConflictStyle = ConflictStyle.MERGE) -> ConflictSt
     return parse_conflict_style(out) if out.strip() else unset
 
 
-DRIVER_USAGE = f"""usage: nbmerge merge-driver BASE OURS THEIRS [MARKER_SIZE [PATH]] [options]
+DRIVER_USAGE = f"""usage: nbmerge merge-driver [options] [--] BASE OURS THEIRS [MARKER_SIZE [PATH]]
 
 git merge driver for notebooks: git passes %O %A %B %L %P; the result is written over OURS (%A).
 Exit 0 clean, 1 conflicts left inside cells, 2 an input was not a readable notebook.
@@ -99,12 +99,18 @@ _VALUED = {"--strategy", "--conflict-style", "--label-ours", "--label-base", "--
 
 
 def parse_driver_args(argv: "list[str]") -> dict:
-    """git's fixed argv plus a few --options; argparse alone would cost start-up time."""
+    """git's fixed argv plus a few --options; argparse alone would cost start-up time.
+
+    Anything that is not one of the options is a file, whatever it looks like (git passes
+    the notebook's path as %P: `-a.ipynb`, `--x.ipynb`), and everything after `--` is.
+    """
     positional, options = [], {}
     args = iter(argv)
     for arg in args:
         name, eq, value = arg.partition("=")
-        if name in _VALUED:
+        if arg == "--":
+            positional.extend(args)
+        elif name in _VALUED:
             if not eq:
                 value = next(args, None)
                 if value is None:
@@ -114,17 +120,17 @@ def parse_driver_args(argv: "list[str]") -> dict:
             options["strip_outputs"] = True
         elif arg == "--no-layout-merge":
             options["layout_merge"] = False
-        elif arg.startswith("--") and arg != "--":
-            raise UsageError(f"unknown option {arg}")
         else:
             positional.append(arg)
-    if not 3 <= len(positional) <= 5:
-        raise UsageError("expected BASE OURS THEIRS [MARKER_SIZE [PATH]]")
+    marker_size = positional[3] if len(positional) > 3 else "7"
+    if not 3 <= len(positional) <= 5 or not marker_size.isdigit() or int(marker_size) < 1:
+        unknown = [a for a in positional[:4] if a.startswith("--")]  # a misspelt option, most likely
+        raise UsageError(f"unknown option {unknown[0]}" if unknown else
+                         "expected BASE OURS THEIRS [MARKER_SIZE [PATH]]" if not 3 <= len(positional) <= 5
+                         else f"marker size must be a positive number, not {marker_size!r}")
     options.update(zip(("base", "ours", "theirs"), positional))
-    options["marker_size"] = positional[3] if len(positional) > 3 else "7"
+    options["marker_size"] = marker_size
     options["path"] = positional[4] if len(positional) > 4 else None
-    if not options["marker_size"].isdigit() or int(options["marker_size"]) < 1:
-        raise UsageError(f"marker size must be a positive number, not {options['marker_size']!r}")
     for key, choices in (("strategy", [c.value for c in Strategy]),
                          ("conflict_style", [c.value for c in ConflictStyle]), ("formatter", FORMATTERS)):
         if key in options and options[key] not in choices:
@@ -132,9 +138,15 @@ def parse_driver_args(argv: "list[str]") -> dict:
     return options
 
 
+def _asks_for_help(argv: "list[str]") -> bool:
+    """-h or --help before any `--`, and not in a file's place: git always passes 3+ files."""
+    head = argv[:argv.index("--")] if "--" in argv else argv
+    return bool({"-h", "--help"} & set(head)) and len([a for a in head if not a.startswith("-")]) < 3
+
+
 def run_merge_driver(argv: "list[str]") -> int:
     """git's merge-driver contract; returns the exit code, never raises for bad input."""
-    if {"-h", "--help"} & set(argv):
+    if _asks_for_help(argv):
         print(DRIVER_USAGE, end="")
         return EXIT_OK
     try:

@@ -3,8 +3,8 @@
   external_diff(git_args, options, color, out) -> the diff of the 7 (or 9) arguments git passes
   DEV_NULL                                     -> what git passes for a side that does not exist
 
-A failure here must not stop `git diff`: a notebook that cannot be read is shown as plain
-text, with one line saying why.
+A failure here must not stop `git diff`: a notebook that cannot be read (or a file git
+names that is gone) is shown as plain text, with one line saying why; exit 0.
 """
 
 from __future__ import annotations
@@ -35,19 +35,22 @@ def external_diff(git_args: Sequence[str], options: DiffOptions, color: bool, ou
         raise UsageError(f"expected git's 7 or 9 external-diff arguments, got {len(git_args)}")
     path, old_file, _old_hex, _old_mode, new_file, _new_hex, _new_mode = git_args[:7]
     new_path, info = (git_args[7], git_args[8]) if len(git_args) == 9 else (path, "")
-    # An added file has old-file /dev/null (and old-hex "."); a deleted one, new-file /dev/null.
-    old = Side(f"a/{path}", None if old_file == DEV_NULL else read_file(old_file))
-    new = Side(f"b/{new_path}", None if new_file == DEV_NULL else read_file(new_file))
     out.write(f"diff --nbmerge a/{path} b/{new_path}\n")
     for line in info.splitlines():
         out.write(line + "\n")
+    old, new = Side(f"a/{path}", b""), Side(f"b/{new_path}", b"")
     try:
+        # An added file has old-file /dev/null (and old-hex "."); a deleted one, new-file /dev/null.
+        old = Side(old.label, None if old_file == DEV_NULL else read_file(old_file))
+        new = Side(new.label, None if new_file == DEV_NULL else read_file(new_file))
         result = diff_notebooks(load(old), load(new), options)
-    except NbmergeError as exc:
+    except Exception as exc:  # noqa: BLE001 - whatever the files hold, git must get a diff
         # A non-zero exit makes git stop the whole diff ("external diff died"), so say what
         # is wrong in the diff itself, and show the files as plain text.
-        sys.stderr.write(f"nbmerge diff-driver: {exc}\n")
-        out.write(f"!! {exc}: shown as plain text\n")
+        problem = str(exc) if isinstance(exc, NbmergeError) else \
+            f"{path}: cannot diff it as a notebook ({type(exc).__name__}: {exc})"
+        sys.stderr.write(f"nbmerge diff-driver: {problem}\n")
+        out.write(f"!! {problem}: shown as plain text\n")
         _plain_text_diff(old, new, out)
         return
     write_text(result, out, old.label if old.data is not None else DEV_NULL,

@@ -19,16 +19,19 @@ from ..notebook import detect_format, parse_notebook, serialize_notebook
 MAX_PACKET_DATA = 65516  # pkt-line: 65520 bytes at most, 4 of them the length
 
 
-def clean_bytes(data: bytes, path: str = "<stdin>", options: CleanOptions = CleanOptions()) -> bytes:
+def clean_bytes(data: bytes, path: str = "<stdin>", options: CleanOptions = CleanOptions(),
+                warn=None) -> bytes:
     """The cleaned notebook in the file's own layout; bytes that are not a notebook pass unchanged.
 
     A filter that refused broken JSON (say, a notebook with git's conflict markers, which the
     user is about to `git add` after fixing by hand) would make `git add` fail; `nbmerge check`
-    is the place that reports it.
+    is the place that reports it. warn(line) hears why such bytes were stored unchanged.
     """
     try:
         nb = parse_notebook(data, path)
-    except NotebookReadError:
+    except NotebookReadError as exc:
+        if warn is not None:
+            warn(f"{exc}; stored unchanged")
         return data
     cleaned = clean_notebook(nb, options)
     if not cleaned.changed:
@@ -111,8 +114,8 @@ def write_content(stream: BinaryIO, data: bytes) -> None:
 
 # --- the long-running filter process (git's Documentation/gitattributes.txt) ---------
 
-def serve(stdin: BinaryIO, stdout: BinaryIO, options: CleanOptions = CleanOptions()) -> None:
-    """Answer git's filter requests until it closes the pipe."""
+def serve(stdin: BinaryIO, stdout: BinaryIO, options: CleanOptions = CleanOptions(), warn=None) -> None:
+    """Answer git's filter requests until it closes the pipe; warn(line): see clean_bytes."""
     _handshake(stdin, stdout)
     while True:
         try:
@@ -124,7 +127,7 @@ def serve(stdin: BinaryIO, stdout: BinaryIO, options: CleanOptions = CleanOption
         command = fields.get("command")
         try:
             if command == "clean":
-                result = clean_bytes(content, fields.get("pathname", "<git>"), options)
+                result = clean_bytes(content, fields.get("pathname", "<git>"), options, warn)
             elif command == "smudge":
                 result = content
             else:
@@ -142,7 +145,10 @@ def serve(stdin: BinaryIO, stdout: BinaryIO, options: CleanOptions = CleanOption
 
 def _handshake(stdin: BinaryIO, stdout: BinaryIO) -> None:
     # git> git-filter-client, version=2, flush;  git< git-filter-server, version=2, flush
-    welcome = read_lines(stdin)
+    try:
+        welcome = read_lines(stdin)
+    except EOFError:
+        raise ProtocolError("standard input ended before git's handshake") from None
     if not welcome or welcome[0] != "git-filter-client" or "version=2" not in welcome[1:]:
         raise ProtocolError(f"expected git-filter-client with version=2, got {welcome!r}")
     write_lines(stdout, "git-filter-server", "version=2")

@@ -1,7 +1,8 @@
 """A notebook's versions as git holds them: in revisions, the index and the work tree (pygit2).
 
   Side(label, data, name)        -> one version: a label for people, its bytes (None: absent)
-  load(side)                     -> its parsed notebook; an absent side is an empty notebook
+  load(side)                     -> its parsed notebook; an absent side is an empty notebook;
+                                    malformed parts read as their nearest valid value, said on stderr
   in_repo()                      -> whether the current directory is inside a git repository
   revision_pairs(revs, paths)    -> [(old Side, new Side)] of each notebook that differs, as
                                     `git diff [REV [REV]] [-- PATH...]` would pick them
@@ -13,10 +14,12 @@ diff import Side from here and must start without it.
 from __future__ import annotations
 
 import os
+import sys
 from collections import namedtuple
 
 from ..errors import PathError, UsageError
-from ..notebook import empty_notebook, parse_notebook, read_file
+from ..notebook import empty_notebook, read_file
+from ..repair import describe_notes, parse_repaired
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs start-up time; annotations are never evaluated
@@ -33,10 +36,18 @@ class Side(namedtuple("Side", "label data name", defaults=("",))):
 
 
 def load(side: Side) -> dict:
-    """The parsed notebook of one side; a side that does not exist is an empty notebook."""
+    """The parsed notebook of one side; a side that does not exist is an empty notebook.
+
+    Malformed parts (`"outputs": [42]`, `"metadata": null`) are diffed as their nearest
+    valid value and said on stderr: one line per notebook, naming each such part.
+    """
     if side.data is None:
         return empty_notebook()
-    return parse_notebook(side.data, side.label)
+    nb, notes = parse_repaired(side.data, side.label)
+    if notes:
+        sys.stderr.write(f"nbmerge diff: {side.label}: unreadable part{'s' * (len(notes) > 1)} "
+                         f"diffed as the nearest valid value: {describe_notes(notes)}\n")
+    return nb
 
 
 
