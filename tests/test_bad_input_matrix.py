@@ -307,7 +307,7 @@ def test_check(results, name):
     """One `check` over the folder reports each file: class 3, no file hides the others."""
     result, _ = results["check", "*"]
     _no_traceback(result)
-    assert result.returncode in (1, 2)  # findings, unreadable files: see the test below
+    assert result.returncode == 2  # some files are unreadable
     said = _lines_naming(result, name)
     if KIND[name] == "unreadable":
         assert said, result.stdout
@@ -318,8 +318,6 @@ def test_check(results, name):
 
 
 @pytest.mark.parametrize("name", ["empty.ipynb", "binary.ipynb", "invalid_json.ipynb", "truncated.ipynb"])
-@pytest.mark.xfail(strict=True, reason="#12 item 12 (robust-tools): check exits 1 for unreadable files, "
-                                       "the README says 2")
 def test_check_exits_2_on_one_unreadable_file(name):
     result = _run(["check", "--format", "text", str(BAD / name)], BAD)
     assert result.returncode == 2
