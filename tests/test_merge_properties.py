@@ -112,10 +112,15 @@ def _one_cell(source):
           {**_one_cell(""), "cells": _one_cell("import os\n")["cells"] + _one_cell("import os")["cells"]},
           _one_cell("import os")))
 @example((_one_cell("x"), _one_cell("x\n"), {**_one_cell(""), "cells": []}))
+# With the layout merge on, theirs' leading blank line is layout and ours' text is taken;
+# the line merge alone must keep it.
+@example(({**_one_cell(""), "cells": []}, _one_cell("import os"), _one_cell("\nimport os")))
 def test_every_added_line_survives(versions):
-    """No line that either side wrote is lost, conflicts or not."""
+    """No line that either side wrote is lost by the line merge, conflicts or not."""
     base, ours, theirs = versions
-    merged = merge_notebooks(base, ours, theirs).notebook
+    # The layout merge replaces a line by the other side's layout of the same tokens on
+    # purpose; what it keeps is checked below and in test_layoutmerge.
+    merged = merge_notebooks(base, ours, theirs, MergeOptions(layout_merge=False)).notebook
 
     def lines(nb):
         # splitlines: a final newline ends the last line, it is not an empty line of its own
@@ -126,6 +131,24 @@ def test_every_added_line_survives(versions):
     for side in (ours, theirs):
         for text in lines(side):
             if text not in base_lines:
+                assert merged_lines[text] > 0, f"lost line {text!r}"
+
+
+@FAST
+@given(three_versions())
+@example(({**_one_cell(""), "cells": []}, _one_cell("import os"), _one_cell("\nimport os")))
+def test_every_added_line_survives_the_layout_merge_up_to_spacing(versions):
+    """With the layout merge on, every non-blank line a side wrote is still there, spaces aside."""
+    base, ours, theirs = versions
+    merged = merge_notebooks(base, ours, theirs).notebook
+
+    def lines(nb):
+        return Counter("".join(ln.split()) for c in nb["cells"] for ln in source_text(c).splitlines())
+
+    base_lines, merged_lines = lines(base), lines(merged)
+    for side in (ours, theirs):
+        for text in lines(side):
+            if text and text not in base_lines:
                 assert merged_lines[text] > 0, f"lost line {text!r}"
 
 
