@@ -207,11 +207,15 @@ def write_text(diff: NotebookDiff, out: IO[str], old_label: str, new_label: str,
         out.write(line + "\n")
 
 
-def stat_line(diff: NotebookDiff, label: str) -> str:
-    """`analysis.ipynb: 2 added, 1 modified, 1 moved, 3 notebook fields`: the --stat view."""
+def stat_line(diff: NotebookDiff, label: str, *, whole: str = "") -> str:
+    """`analysis.ipynb: 2 added, 1 modified, 1 moved, 3 notebook fields`: the --stat view.
+
+    whole: what happened to the file itself ("new notebook", "deleted notebook"), said first.
+    """
     stat = diff.stat
-    parts = [f"{n} {word}" for n, word in ((stat.added, "added"), (stat.removed, "removed"),
-                                           (stat.modified, "modified"), (stat.moved, "moved")) if n]
+    parts = [whole] if whole else []
+    parts += [f"{n} {word}" for n, word in ((stat.added, "added"), (stat.removed, "removed"),
+                                            (stat.modified, "modified"), (stat.moved, "moved")) if n]
     if stat.metadata:
         parts.append(f"{stat.metadata} notebook field" + ("s" if stat.metadata > 1 else ""))
     if not parts:

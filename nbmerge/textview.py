@@ -29,11 +29,30 @@ TEXT_MIMES = ("text/plain",)  # shown as text; other mime types as type, size an
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
-def short_hash(data: str) -> str:
-    """Eight hex digits of sha256: enough to see that two blobs differ."""
+def short_hash(data) -> str:
+    """Eight hex digits of sha256 (of text as UTF-8): enough to see that two blobs differ."""
     import hashlib  # here, not at the top: loading OpenSSL costs ~10 ms of every textconv start
 
-    return hashlib.sha256(data.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    if isinstance(data, str):
+        data = data.encode("utf-8", "surrogatepass")
+    return hashlib.sha256(data).hexdigest()[:8]
+
+
+def _is_base64_image(mime: str) -> bool:
+    return mime.startswith("image/") and not mime.startswith("image/svg")
+
+
+def _data_hash(mime: str, text: str) -> str:
+    """The short hash of a mime value: of the decoded bytes for a base64 image, so that it
+    is the `sha256sum` of the image file; of the text for the rest."""
+    if _is_base64_image(mime):
+        import binascii
+
+        try:
+            return short_hash(binascii.a2b_base64("".join(text.split())))
+        except (binascii.Error, ValueError):
+            pass  # not base64 after all: hashed as text
+    return short_hash(text)
 
 
 def human_size(size: int) -> str:
@@ -56,7 +75,7 @@ def _joined(value) -> str:
 
 def _data_size(mime: str, text: str) -> int:
     """Bytes of a mime value: base64 images count their decoded bytes, the rest as stored."""
-    if mime.startswith("image/") and not mime.startswith("image/svg"):
+    if _is_base64_image(mime):
         packed = "".join(text.split())
         return len(packed) * 3 // 4 - packed[-2:].count("=")
     return len(text.encode("utf-8", "surrogatepass"))
@@ -101,8 +120,10 @@ def output_lines(output: dict, *, execution_count: bool = False) -> List[str]:
             continue
         text_value = _joined(value)
         lines.append(f"{OUTPUT_MARK} {mime} {human_size(_data_size(mime, text_value))} "
-                     f"sha256:{short_hash(text_value)}")
+                     f"sha256:{_data_hash(mime, text_value)}")
     if text is not None:
+        if len(lines) > 1:  # after another type's line, the text must not read as part of it
+            lines.append(f"{OUTPUT_MARK} text/plain")
         lines.extend(_text_lines(text))
     if output.get("metadata"):
         lines.append(f"{OUTPUT_MARK} metadata {compact(output['metadata'])}")

@@ -88,7 +88,7 @@ def test_outputs_summarise_binary_data_by_type_size_and_hash():
              "data": {"image/png": "iVBORw0KGgo=\n", "text/plain": "<Figure>"}}
     lines = output_lines(image)
     assert lines[0] == "── display_data"
-    assert lines[1].startswith("── image/png 8 B sha256:") and lines[2] == "<Figure>"
+    assert lines[1].startswith("── image/png 8 B sha256:") and lines[2:] == ["── text/plain", "<Figure>"]
 
 
 def test_textconv_shows_output_only_and_metadata_only_changes():

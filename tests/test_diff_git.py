@@ -67,7 +67,7 @@ def test_output_only_and_rerun_only_changes_still_show_a_line(textconv_repo):
     commit(textconv_repo, "rerun", **{"plots.ipynb": CASES / "outputs-only/b.ipynb"})
     diff = run_git(textconv_repo, "show", "HEAD").stdout
     assert "-count  100" in diff and "+count  120" in diff
-    assert "+── stderr" in diff and "+── image/png 73 B sha256:0f0406f8" in diff
+    assert "+── stderr" in diff and "+── image/png 73 B sha256:a044de36" in diff
     assert "-execution counts: 3-4" in diff and "+execution counts: 7-8" in diff
     commit(textconv_repo, "rerun only", **{"rerun.ipynb": CASES / "rerun-only/a.ipynb"})
     commit(textconv_repo, "rerun again", **{"rerun.ipynb": CASES / "rerun-only/b.ipynb"})
@@ -157,7 +157,7 @@ def test_nbmerge_diff_follows_a_rename_between_revisions(textconv_repo):
     assert shown.startswith("--- HEAD~1:sales.ipynb\n+++ HEAD:report.ipynb\n")
     assert '+df = pd.read_csv("sales_2023.csv")' in shown and "removed" not in shown
     stat = run_nbmerge("diff", "--stat", "HEAD~1", "HEAD", cwd=textconv_repo, check=0).stdout
-    assert stat == "report.ipynb: 1 modified\n"
+    assert stat == "sales.ipynb → report.ipynb: 1 modified\n"
 
 
 @pytest.mark.parametrize("args,message", [

@@ -21,10 +21,10 @@ import click
 from ..diff import diff_notebooks
 from ..errors import PathError, UsageError
 from ..git.external_diff import DEV_NULL, external_diff
-from ..git.revisions import in_repo, load, revision_pairs
+from ..git.revisions import in_repo, load_pair, revision_pairs
 from ..notebook import write_file_atomic
-from .diff_plain import (COLORS, DEFAULT_CONTEXT, VIEW_FLAGS, diff_options, file_pair, quiet_broken_pipe,
-                         stdout, want_color, write_diffs)
+from .diff_plain import (COLORS, DEFAULT_CONTEXT, VIEW_FLAGS, diff_options, differs, file_pair,
+                         quiet_broken_pipe, stdout, want_color, write_diffs)
 from .group import Command, command
 
 
@@ -115,7 +115,7 @@ def diff_command(ctx, args, color, full, sources_only, no_outputs, no_metadata, 
         html_path = _page_to_open()
         sys.stderr.write(f"nbmerge diff: the page is {html_path}\n")
     options = diff_options(full, sources_only, no_outputs, no_metadata, context)
-    notebooks = [(old, new, load(old), load(new)) for old, new in pairs]
+    notebooks = [(old, new, *load_pair(old, new)) for old, new in pairs]
     results = [(old, new, diff_notebooks(a, b, options)) for old, new, a, b in notebooks]
     out = stdout()
     title = "nbmerge diff " + " ".join(args + tuple(["--", *paths] if paths else ()))
@@ -134,7 +134,7 @@ def diff_command(ctx, args, color, full, sources_only, no_outputs, no_metadata, 
 
         if not webbrowser.open(Path(html_path).resolve().as_uri()):
             sys.stderr.write(f"nbmerge diff: no browser to open; the page is {html_path}\n")
-    if exit_code and any(not d.identical for _, _, d in results):
+    if exit_code and any(differs(old, new, d) for old, new, d in results):
         ctx.exit(1)
 
 

@@ -20,9 +20,9 @@ import sys
 from ..diff import DiffOptions, diff_notebooks
 from ..errors import UsageError
 from ..git.external_diff import DEV_NULL, external_diff
-from ..git.revisions import Side, load
+from ..git.revisions import Side, load_pair
 from ..notebook import read_file
-from ..render_diff import diff_to_json, write_json, write_stat, write_text
+from ..render_diff import diff_to_json, stat_line, write_json, write_text
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs start-up time; annotations are never evaluated
@@ -88,19 +88,53 @@ def write_diffs(results: Sequence[Tuple[Side, Side, NotebookDiff]], out: IO[str]
                 as_json: bool, color: bool, many: bool) -> None:
     """Print the diffs: JSON, one --stat line per notebook, or the terminal view."""
     if as_json:
-        write_json((diff_to_json(d, old.label, new.label) for old, new, d in results), out)
+        files = []
+        for old, new, d in results:
+            data = diff_to_json(d, _label(old), _label(new))
+            data["identical"] = not differs(old, new, d)
+            files.append(data)
+        write_json(files, out)
         return
     if many and not results:
         out.write("no notebooks differ\n")
     for n, (old, new, d) in enumerate(results):
         if stat:
-            side = new if new.data is not None else old
-            write_stat(d, out, side.name or side.label)
+            out.write(stat_line(d, _stat_name(old, new), whole=_whole_file(old, new)) + "\n")
             continue
         if n:
             out.write("\n")
-        write_text(d, out, old.label if old.data is not None else DEV_NULL,
-                   new.label if new.data is not None else DEV_NULL, color=color)
+        whole = _whole_file(old, new)
+        if whole and d.identical:  # nothing inside to show: say what happened to the file
+            side = new if new.data is not None else old
+            out.write(f"{whole} {side.label}: no cells, no metadata\n")
+            continue
+        write_text(d, out, _label(old), _label(new), color=color)
+
+
+def differs(old: Side, new: Side, d: NotebookDiff) -> bool:
+    """Whether a pair differs as --exit-code sees it: its diff, or a notebook added or deleted."""
+    return not d.identical or old.data is None or new.data is None
+
+
+def _label(side: Side) -> str:
+    return side.label if side.data is not None else DEV_NULL
+
+
+def _whole_file(old: Side, new: Side) -> str:
+    """'new notebook' or 'deleted notebook' when one side does not exist; else ''."""
+    if old.data is None and new.data is not None:
+        return "new notebook"
+    if new.data is None and old.data is not None:
+        return "deleted notebook"
+    return ""
+
+
+def _stat_name(old: Side, new: Side) -> str:
+    """The notebook's path for --stat; `old → new` when it was renamed."""
+    old_name, new_name = old.name or old.label, new.name or new.label
+    if old.data is not None and new.data is not None and old.name and new.name and old_name != new_name:
+        return f"{old_name} → {new_name}"
+    return new_name if new.data is not None else old_name
 
 
 # ---------------------------------------------------------------- plain-argv entries
@@ -165,7 +199,7 @@ def run_diff(argv: Sequence[str]) -> Optional[int]:
 
     def work() -> int:
         old, new = file_pair(*paths)
-        result = diff_notebooks(load(old), load(new), _options(flags))
+        result = diff_notebooks(*load_pair(old, new), _options(flags))
         out = stdout()
         write_diffs([(old, new, result)], out, stat=flags["stat"], as_json=flags["as_json"],
                     color=want_color(flags["color"], sys.stdout), many=False)

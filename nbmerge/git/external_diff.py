@@ -15,7 +15,7 @@ from ..diff import DiffOptions, diff_notebooks
 from ..errors import NbmergeError, UsageError
 from ..notebook import read_file
 from ..render_diff import write_text
-from .revisions import Side, load
+from .revisions import Side, load_pair
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs start-up time; annotations are never evaluated
@@ -43,7 +43,7 @@ def external_diff(git_args: Sequence[str], options: DiffOptions, color: bool, ou
         # An added file has old-file /dev/null (and old-hex "."); a deleted one, new-file /dev/null.
         old = Side(old.label, None if old_file == DEV_NULL else read_file(old_file))
         new = Side(new.label, None if new_file == DEV_NULL else read_file(new_file))
-        result = diff_notebooks(load(old), load(new), options)
+        result = diff_notebooks(*load_pair(old, new), options)
     except Exception as exc:  # noqa: BLE001 - whatever the files hold, git must get a diff
         # A non-zero exit makes git stop the whole diff ("external diff died"), so say what
         # is wrong in the diff itself, and show the files as plain text.

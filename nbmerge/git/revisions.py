@@ -3,6 +3,7 @@
   Side(label, data, name)        -> one version: a label for people, its bytes (None: absent)
   load(side)                     -> its parsed notebook; an absent side is an empty notebook;
                                     malformed parts read as their nearest valid value, said on stderr
+  load_pair(old, new)            -> both parsed; an absent side is empty, in the other's format
   in_repo()                      -> whether the current directory is inside a git repository
   revision_pairs(revs, paths)    -> [(old Side, new Side)] of each notebook that differs, as
                                     `git diff [REV [REV]] [-- PATH...]` would pick them
@@ -49,6 +50,17 @@ def load(side: Side) -> dict:
                          f"diffed as the nearest valid value: {describe_notes(notes)}\n")
     return nb
 
+
+def load_pair(old: Side, new: Side) -> Tuple[dict, dict]:
+    """Both sides parsed; a side that does not exist is an empty notebook with the other's
+    nbformat and nbformat_minor, so an added notebook shows no made-up change of those."""
+    old_nb, new_nb = load(old), load(new)
+    if old.data is None or new.data is None:
+        present, absent = (new_nb, old_nb) if old.data is None else (old_nb, new_nb)
+        for key in ("nbformat", "nbformat_minor"):
+            if key in present:
+                absent[key] = present[key]
+    return old_nb, new_nb
 
 
 def in_repo() -> bool:
