@@ -82,6 +82,8 @@ def test_stat_lines():
     assert run_diff("add-remove-move", "--stat").output == \
         "b.ipynb: 1 added, 1 removed, 2 modified, 1 moved\n"
     assert run_diff("rerun-only", "--stat").output == "b.ipynb: no changes (hidden changes only)\n"
+    # Issue 11's example: one-line cells without ids, each lightly edited in place.
+    assert run_diff("x2-no-ids", "--stat").output == "b.ipynb: 6 modified\n"
 
 
 def run_process(case: str, *args: str, stdin: str = None):

@@ -39,7 +39,9 @@ def test_golden_cases_cover_each_behaviour():
                 "same_line_conflict_diff3", "delete_modify", "both_insert_same_place",
                 "both_insert_identical", "similar_inserts", "move_and_edit", "move_and_edit_ids",
                 "volatile_only", "metadata_conflict", "add_add_empty_base", "ids_upgrade",
-                "crlf_indent2", "strip_outputs"}
+                "crlf_indent2", "strip_outputs",
+                # issue 11: without ids, a side's edit lands in its own cell, not a neighbour's
+                "x2_no_ids_conflict_in_its_cell", "x2_no_ids_line_added_beside_edit"}
     assert expected <= set(CASES)
 
 
