@@ -283,6 +283,8 @@ def merge_notebooks(base: dict, ours: dict, theirs: dict,
                           ours_seq, theirs_seq, options)
     python = all(_code_is_python(nb) for nb in (base, ours, theirs))
     layout: List[Tuple[int, int]] = []
+    twice = _added_as_cell_and_inside(order, b_cells, o_cells, t_cells, base_in_ours, base_in_theirs,
+                                      theirs_of_ours)
     for tok in order:
         kind, n = tok
         found: List[Tuple[ConflictKind, str, int]] = []
@@ -307,6 +309,11 @@ def merge_notebooks(base: dict, ours: dict, theirs: dict,
             cell = dict(o_cells[n] if kind == "o" else t_cells[n])
             if options.strip_outputs and cell.get("cell_type") == "code":
                 cell["outputs"], cell["execution_count"] = [], None
+            if tok in twice:
+                cell = _added_beside(cell, added_by="ours" if kind == "o" else "theirs", where=twice[tok],
+                                     options=options, found=found)
+                if cell is None:
+                    continue
         for kind_found, field_name, hunks in found:
             conflicts.append(Conflict(kind_found, field_name, len(cells), cell_id(cell), hunks))
         layout.extend((len(cells), hunks) for hunks in settled)
@@ -320,6 +327,73 @@ def merge_notebooks(base: dict, ours: dict, theirs: dict,
                  for c in conflicts]
     layout_settled = [LayoutSettled(at, cells[at].get("id"), hunks) for at, hunks in layout]
     return MergeResult(_ordered_like(notebook, ours), conflicts, layout_settled)
+
+
+def _added_as_cell_and_inside(order, b_cells, o_cells, t_cells, base_in_ours, base_in_theirs,
+                              theirs_of_ours) -> Dict[Token, str]:
+    """Cells one side added whose lines the other side added at the near end of the cell
+    beside them: {token: "next" or "previous"}. Kept as they are, the text would stand twice.
+
+    One side inserts `import pandas as pd` as a cell just above a cell; the other writes
+    that line at the top of the cell itself.
+    """
+    found = {}
+    for at, tok in enumerate(order):
+        kind, n = tok
+        if kind == "b" or (kind == "o" and n in theirs_of_ours):
+            continue
+        lines = _stripped_lines(source_text(o_cells[n] if kind == "o" else t_cells[n]))
+        if not lines:
+            continue
+        other_in, other_cells = (base_in_theirs, t_cells) if kind == "o" else (base_in_ours, o_cells)
+        for where, step in (("next", 1), ("previous", -1)):
+            if not 0 <= at + step < len(order) or order[at + step][0] != "b":
+                continue
+            b = order[at + step][1]
+            if b not in other_in:
+                continue
+            base_lines = _stripped_lines(source_text(b_cells[b]))
+            other_lines = _stripped_lines(source_text(other_cells[other_in[b]]))
+            end = slice(None, len(lines)) if where == "next" else slice(-len(lines), None)
+            if len(other_lines) > len(lines) and other_lines[end] == lines and base_lines[end] != lines:
+                found[tok] = where
+                break
+    return found
+
+
+def _stripped_lines(text: str) -> List[str]:
+    """A text's lines without trailing spaces or blank lines at either end."""
+    return [line.rstrip() for line in text.strip("\n").splitlines()] if text.strip() else []
+
+
+def _added_beside(cell: dict, *, added_by: str, where: str, options: MergeOptions, found) -> Optional[dict]:
+    """A cell one side added whose lines the other side put in the cell beside it instead.
+
+    For this cell, that other side deleted it: kept or dropped as a strategy says, as for
+    delete/modify; else in markers whose label says where that side put the lines.
+    """
+    taken = {Strategy.OURS: "ours", Strategy.THEIRS: "theirs"}.get(options.strategy)
+    if options.strategy is Strategy.UNION or taken == added_by:
+        return cell
+    if taken is not None:
+        return None
+    found.append((ConflictKind.DELETE_MODIFY, "source", 1))
+    note = f"(put these lines in the {where} cell) {DELETED_LABEL}"
+    labels = options.labels
+    lines = split_lines(source_text(cell))
+    if added_by == "ours":
+        labels = labels._replace(theirs=f"{labels.theirs} {note}")
+        ours_lines, theirs_lines = lines, []
+    else:
+        labels = labels._replace(ours=f"{labels.ours} {note}")
+        ours_lines, theirs_lines = [], lines
+    text = "".join(conflict_block([], ours_lines, theirs_lines, style=options.conflict_style,
+                                  labels=labels, marker_size=options.marker_size))
+    if not source_text(cell).endswith(("\n", "\r")):  # the cell's own ending, for `resolve`
+        text = text[:-1]
+    cell = dict(cell)
+    cell["source"] = text if isinstance(cell.get("source"), str) else split_source(text)
+    return cell
 
 
 def _code_is_python(notebook: dict) -> bool:

@@ -41,7 +41,8 @@ def test_golden_cases_cover_each_behaviour():
                 "volatile_only", "metadata_conflict", "add_add_empty_base", "ids_upgrade",
                 "crlf_indent2", "strip_outputs",
                 # issue 11: without ids, a side's edit lands in its own cell, not a neighbour's
-                "x2_no_ids_conflict_in_its_cell", "x2_no_ids_line_added_beside_edit"}
+                "x2_no_ids_conflict_in_its_cell", "x2_no_ids_line_added_beside_edit",
+                "added_as_cell_and_inside_cell"}
     assert expected <= set(CASES)
 
 
@@ -147,3 +148,25 @@ def test_formatter_none_keeps_the_changed_statement_as_written(tmp_path):
     source = "".join(json.loads(out.read_text())["cells"][2]["source"])
     assert source.startswith('config = {"name":"model",\n    "layers":[64,32],   "dropout":0.2}\n')
     assert "result = train(config, epochs=10)" in source  # ours' layout where theirs changed nothing
+
+
+def test_lines_added_as_a_cell_on_one_side_and_inside_a_cell_on_the_other_are_not_kept_twice():
+    """Mirrored from the golden case: ours adds a cell after a cell, theirs writes the same
+    lines at the bottom of that cell. A conflict in the added cell, never silent duplication."""
+    from nbmerge.merge import merge_notebooks
+
+    def nb(*sources):
+        return {"cells": [{"cell_type": "code", "metadata": {}, "source": s, "outputs": [], "execution_count": None}
+                          for s in sources], "metadata": {}, "nbformat": 4, "nbformat_minor": 4}
+
+    base = nb("df = load()", "df.plot()")
+    ours = nb("df = load()", "df = df.dropna()\nprint(len(df))", "df.plot()")
+    theirs = nb("df = load()\ndf = df.dropna()\nprint(len(df))", "df.plot()")
+    result = merge_notebooks(base, ours, theirs)
+    sources = [c["source"] for c in result.notebook["cells"]]
+    assert [c.kind.value for c in result.conflicts] == ["delete/modify"]
+    assert sources[1] == ("<<<<<<< ours\ndf = df.dropna()\nprint(len(df))\n=======\n"
+                          ">>>>>>> theirs (put these lines in the previous cell) (deleted this cell)")
+    assert sources[0] == "df = load()\ndf = df.dropna()\nprint(len(df))" and sources[2] == "df.plot()"
+    # The same lines added inside the cell by one side only, or as a cell by one side only: clean.
+    assert merge_notebooks(base, base, theirs).clean and merge_notebooks(base, ours, base).clean
