@@ -544,6 +544,10 @@ def _align_gap(gap_s, gap_b, side_keys, base_keys, shape_s, shape_b, pair) -> No
         if best:
             pair(s_best, b_best)
         return
+    if len(gap_s) == len(gap_b) and _in_place_is_best(gap_s, gap_b, shape_s, shape_b):
+        for s, b in zip(gap_s, gap_b):
+            pair(s, b)
+        return
     weights = [[_weight(shape_s[s], shape_b[b]) for b in gap_b] for s in gap_s]
     # best[i][j]: the greatest total over the first i side and first j base cells.
     n_s, n_b = len(gap_s), len(gap_b)
@@ -574,6 +578,17 @@ def _align_gap(gap_s, gap_b, side_keys, base_keys, shape_s, shape_b, pair) -> No
     _last_piece_keeps(found, gap_s, shape_s, shape_b)
     for s, b in found:
         pair(s, b)
+
+
+def _in_place_is_best(gap_s, gap_b, shape_s, shape_b) -> bool:
+    """Whether pairing the k-th cells of a gap with n cells a side is surely the best alignment.
+
+    Any other alignment pairs at most n - 1 cells, each worth at most 1; so when every
+    in-place pair is worth more than (n - 1) / n, none can beat them. The common case of
+    every cell lightly edited is settled by cheap lower bounds, with no table.
+    """
+    need = (len(gap_s) - 1) / len(gap_s)
+    return all(_weight(shape_s[s], shape_b[b], exact=False) > need for s, b in zip(gap_s, gap_b))
 
 
 def _last_piece_keeps(found, gap_s, shape_s, shape_b) -> None:
