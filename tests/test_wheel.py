@@ -56,6 +56,18 @@ def test_wheel_and_sdist_carry_the_code_and_the_package_data(built):
     assert {"pyproject.toml", "README.md", "nbmerge/examples/base.ipynb", "nbmerge/assets/page.css"} <= in_sdist
 
 
+def test_wheel_and_sdist_carry_the_mit_licence_pyproject_declares(built):
+    wheel, sdist = built
+    import nbmerge
+
+    licence = f"{DISTRIBUTION}-{nbmerge.__version__}.dist-info/licenses/LICENSE"
+    text = zipfile.ZipFile(wheel).read(licence).decode()
+    assert text.startswith("MIT License") and "nbmerge developers" in text
+    metadata = zipfile.ZipFile(wheel).read(f"{DISTRIBUTION}-{nbmerge.__version__}.dist-info/METADATA").decode()
+    assert "License-Expression: MIT" in metadata and "License-File: LICENSE" in metadata
+    assert "LICENSE" in {name.split("/", 1)[1] for name in tarfile.open(sdist).getnames() if "/" in name}
+
+
 def test_wheel_installs_into_a_fresh_virtualenv_and_runs(built, tmp_path):
     wheel, _ = built
     env_dir = tmp_path / "venv"
