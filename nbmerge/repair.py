@@ -150,13 +150,19 @@ def well_formed(nb: dict) -> bool:
                 return False
         texts = [t for t in column(outputs, "text", None) if type(t) is list]
         texts.extend(filter(None, column(outputs, "traceback", None)))
-        "".join(chain.from_iterable(texts))  # TypeError when a line is not a string
+        if not _all_strings(texts):
+            return False
         if min(filter(None, column(outputs, "execution_count", None)), default=0) < 0:
             return False
         return _bundles_well_formed(list(filter(None, column(outputs, "data", None))), nested=False)
     except (TypeError, KeyError):
         return False
     return True
+
+
+def _all_strings(lists: list) -> bool:
+    """Whether every item of these lists is a str; by type, not by joining megabytes of text."""
+    return set(map(type, chain.from_iterable(lists))) <= {str}
 
 
 def _bundles_well_formed(bundles: list, nested: bool = True) -> bool:
@@ -169,11 +175,8 @@ def _bundles_well_formed(bundles: list, nested: bool = True) -> bool:
             return False
     values = list(chain.from_iterable(map(dict.values, bundles)))
     kinds = set(map(type, values))
-    if list in kinds:
-        try:
-            "".join(chain.from_iterable(v for v in values if type(v) is list))
-        except TypeError:
-            return False
+    if list in kinds and not _all_strings([v for v in values if type(v) is list]):
+        return False
     if not kinds <= _TEXT_TYPES:  # JSON mime types may hold any JSON; others may not
         return all(_JSON_MIME.match(mime) for bundle in bundles for mime, value in bundle.items()
                    if type(value) not in _TEXT_TYPES)
