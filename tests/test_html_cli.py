@@ -151,6 +151,22 @@ def test_the_diff_action_writes_the_job_summary_and_the_page(two_branches, tmp_p
     assert upload["uses"].startswith("actions/upload-artifact@") and "steps.diff.outputs.page" in upload["with"]["path"]
 
 
+@pytest.mark.parametrize("before", ["0" * 40, ""])
+def test_the_diff_action_on_a_new_branch_compares_with_the_parent(two_branches, tmp_path, before):
+    """A push that creates a branch has no "before": the summary covers the pushed commit."""
+    _, step = _action_step("nbmerge diff")
+    summary, page = tmp_path / "summary.md", tmp_path / "nbmerge-diff.html"
+    head = run_git(two_branches, "rev-parse", "feature").stdout.strip()
+    env = {**os.environ, "GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(summary),
+           "GITHUB_OUTPUT": str(tmp_path / "outputs"), "NBMERGE_BASE": before, "NBMERGE_HEAD": head,
+           "NBMERGE_PATHS": "", "NBMERGE_ARGS": "", "NBMERGE_PAGE": str(page), "PYTHONPATH": str(ROOT),
+           "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"]}
+    result = subprocess.run(["bash", "-c", step["run"]], cwd=two_branches, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert ": 3 notebooks changed" in summary.read_text()
+    assert page.read_text(encoding="utf-8").count('<section class="nb"') == 3
+
+
 def test_markdown_summary_shows_hostile_text_as_code():
     out = run_nbmerge("diff", FIXTURES / "html" / "hostile" / "a.ipynb", FIXTURES / "html" / "hostile" / "b.ipynb",
                       "--format", "markdown", check=0).stdout
