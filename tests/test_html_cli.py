@@ -167,6 +167,13 @@ def test_the_diff_action_on_a_new_branch_compares_with_the_parent(two_branches, 
     assert page.read_text(encoding="utf-8").count('<section class="nb"') == 3
 
 
+@pytest.mark.parametrize("flags", [["--format", "markdown", "--json"], ["--format", "markdown", "--stat"],
+                                   ["--format", "text", "--json"]])
+def test_two_views_on_standard_output_are_refused(flags):
+    result = run_nbmerge("diff", A, B, *flags, check=2)
+    assert result.stdout == "" and "choose one" in result.stderr and "Traceback" not in result.stderr
+
+
 def test_markdown_summary_shows_hostile_text_as_code():
     out = run_nbmerge("diff", FIXTURES / "html" / "hostile" / "a.ipynb", FIXTURES / "html" / "hostile" / "b.ipynb",
                       "--format", "markdown", check=0).stdout

@@ -108,6 +108,8 @@ def diff_command(ctx, args, color, full, sources_only, no_outputs, no_metadata, 
         pairs = revision_pairs(list(args), paths or [])
     if view == "html" and html_path is None:
         html_path = "-"
+    if (as_json and view in ("text", "markdown")) or (stat and view == "markdown"):
+        raise UsageError(f"--format {view} and --{'json' if as_json else 'stat'} are two views; choose one")
     other_view = stat or as_json or view in ("text", "json", "markdown")
     if html_path == "-" and (other_view or open_page):
         raise UsageError("the page and another view (or --open) cannot share standard output")
