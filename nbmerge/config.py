@@ -2,6 +2,7 @@
 check and the filter.
 
   find_pyproject(start)              -> the pyproject.toml that has the table, from start upwards
+  folders_up_to_repository(start)    -> start's folder and its parents up to the repository root
   load_settings(start=None)          -> Settings: every key's value and where it came from
   clean_options(settings)            -> CleanOptions for clean, check and the filter
   merge_options(settings, **given)   -> MergeOptions for merge, the merge driver and fix
@@ -95,14 +96,24 @@ def find_pyproject(start=None) -> Optional[str]:
 
     Most repositories have no such table: a few stat calls and reads find that out.
     """
-    folder = os.path.abspath(start if start is not None else os.curdir)
-    while True:
+    for folder in folders_up_to_repository(start if start is not None else os.curdir):
         candidate = os.path.join(folder, "pyproject.toml")
         if os.path.isfile(candidate) and _table_from(candidate) is not None:
             return candidate
+    return None
+
+
+def folders_up_to_repository(start):
+    """start's folder, then each parent, up to and including the one holding .git (or /).
+
+    Settings above the repository belong to some other project, so the search stops there.
+    """
+    folder = os.path.abspath(start)
+    while True:
+        yield folder
         parent = os.path.dirname(folder)
         if os.path.exists(os.path.join(folder, ".git")) or parent == folder:
-            return None  # a table above the repository belongs to some other project
+            return
         folder = parent
 
 

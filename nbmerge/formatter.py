@@ -52,15 +52,13 @@ def _signs_in(folder: str):
 
 def detect_formatter(folder: str):
     """(name, folder its settings are in) from the nearest settings up to the repository root."""
-    folder = os.path.abspath(folder)
-    while True:
+    from .config import folders_up_to_repository  # config imports this module
+
+    for folder in folders_up_to_repository(folder):
         name = _signs_in(folder)
         if name:
             return name, folder
-        parent = os.path.dirname(folder)
-        if os.path.exists(os.path.join(folder, ".git")) or parent == folder:
-            return None, None
-        folder = parent
+    return None, None
 
 
 def find_program(name: str):
