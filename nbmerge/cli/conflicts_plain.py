@@ -20,6 +20,7 @@ from ..conflicts import conflicts_document, describe, find_conflicts, select
 from ..errors import EXIT_ERROR, EXIT_FOUND, EXIT_OK, NotebookReadError, UsageError
 from ..notebook import detect_format, parse_notebook, read_file, serialize_notebook, write_file_atomic
 from ..resolve import Decision, Take, resolve_conflicts
+from .plain_argv import parse_argv
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs start-up time; annotations are never evaluated
@@ -124,33 +125,9 @@ def _count(n: int, noun: str) -> str:
 
 # ---------------------------------------------------------------- plain-argv entries
 
-def _parse(argv: Sequence[str], flags: dict, valued: dict) -> Optional[Tuple[dict, List[str]]]:
-    """Known flags (flags: on/off; valued: repeatable FLAG VALUE) and positionals; None else."""
-    found: dict = dict.fromkeys(flags.values(), False)
-    found.update((name, []) for name in valued.values())
-    positional: List[str] = []
-    args = list(argv)
-    while args:
-        arg = args.pop(0)
-        name, eq, value = arg.partition("=")
-        if arg in flags:
-            found[flags[arg]] = True
-        elif name in valued:
-            if not eq:
-                if not args:
-                    return None
-                value = args.pop(0)
-            found[valued[name]].append(value)
-        elif arg == "-" or not arg.startswith("-"):
-            positional.append(arg)
-        else:
-            return None  # --, --help, an unknown or misspelt flag: click says what is wrong
-    return found, positional
-
-
 def run_conflicts(argv: Sequence[str]) -> Optional[int]:
     """`nbmerge conflicts [--json] [PATH...]`; None: let click handle it."""
-    parsed = _parse(argv, {"--json": "as_json"}, {})
+    parsed = parse_argv(argv, {"--json": "as_json"}, {})
     if parsed is None:
         return None
     flags, paths = parsed
@@ -162,7 +139,7 @@ def run_conflicts(argv: Sequence[str]) -> Optional[int]:
 
 def run_resolve(argv: Sequence[str]) -> Optional[int]:
     """`nbmerge resolve PATH --take SIDE (--conflict ID... | --all) [--add]`; None: let click do it."""
-    parsed = _parse(argv, {"--all": "every", "--add": "add"}, {"--take": "take", "--conflict": "ids"})
+    parsed = parse_argv(argv, {"--all": "every", "--add": "add"}, {"--take": "take", "--conflict": "ids"})
     if parsed is None:
         return None
     flags, paths = parsed

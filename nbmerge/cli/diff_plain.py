@@ -23,6 +23,7 @@ from ..git.external_diff import DEV_NULL, external_diff
 from ..git.revisions import Side, load_pair
 from ..notebook import read_file
 from ..render_diff import diff_to_json, stat_line, write_json, write_text
+from .plain_argv import parse_argv
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs start-up time; annotations are never evaluated
@@ -141,36 +142,20 @@ def _stat_name(old: Side, new: Side) -> str:
 
 _VIEW_FLAGS = {flag: name for flag, (name, _) in VIEW_FLAGS.items()}
 _DIFF_FLAGS = {"--stat": "stat", "--json": "as_json", "--exit-code": "exit_code"}
+_VALUED = {"--color": "color", "-U": "context", "--unified": "context"}
 
 
 def _parse(argv: Sequence[str], flags: dict) -> Optional[Tuple[dict, List[str]]]:
-    """Known flags into a dict, and the positional arguments; None for anything else."""
-    found = dict.fromkeys(flags.values(), False)
-    found.update(color="auto", context=DEFAULT_CONTEXT)
-    positional: List[str] = []
-    args = list(argv)
-    while args:
-        arg = args.pop(0)
-        name, eq, value = arg.partition("=")
-        if arg in flags:
-            found[flags[arg]] = True
-        elif name in ("--color", "-U", "--unified") or (arg.startswith("-U") and arg[2:].isdigit()):
-            if arg.startswith("-U") and len(arg) > 2:
-                value = arg[2:]
-            elif not eq:
-                if not args:
-                    return None
-                value = args.pop(0)
-            if name == "--color" and value in COLORS:
-                found["color"] = value
-            elif name != "--color" and value.isdigit():
-                found["context"] = int(value)
-            else:
-                return None
-        elif arg == "-" or not arg.startswith("-"):
-            positional.append(arg)
-        else:
-            return None  # --, --help, an unknown or misspelt flag: click says what is wrong
+    """Known flags into a dict, with --color and -U checked (the last one counts), and the positionals."""
+    parsed = parse_argv(argv, flags, _VALUED)
+    if parsed is None:
+        return None
+    found, positional = parsed
+    colors, contexts = found["color"], found["context"]
+    if not all(color in COLORS for color in colors) or not all(n.isdigit() for n in contexts):
+        return None  # click names the bad value
+    found["color"] = colors[-1] if colors else "auto"
+    found["context"] = int(contexts[-1]) if contexts else DEFAULT_CONTEXT
     return found, positional
 
 
