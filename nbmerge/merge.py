@@ -220,12 +220,7 @@ def deleted_cell_conflict(base: dict, kept: dict, *, deleted_by: str,
     else:
         labels = labels._replace(theirs=f"{labels.theirs} {DELETED_LABEL}")
         ours_lines, theirs_lines = kept_lines, []
-    text = "".join(conflict_block(base_lines, ours_lines, theirs_lines, style=options.conflict_style,
-                                  labels=labels, marker_size=options.marker_size))
-    if not source_text(kept).endswith(("\n", "\r")):  # the kept text's own ending, for `resolve`
-        text = text[:-1]
-    cell = dict(kept)
-    cell["source"] = text if isinstance(kept.get("source"), str) else split_source(text)
+    cell = _in_markers(kept, base_lines, ours_lines, theirs_lines, labels, options)
     if cell.get("cell_type") == "code":
         cell["outputs"], cell["execution_count"] = [], None
     return cell
@@ -387,7 +382,12 @@ def _added_beside(cell: dict, *, added_by: str, where: str, options: MergeOption
     else:
         labels = labels._replace(ours=f"{labels.ours} {note}")
         ours_lines, theirs_lines = [], lines
-    text = "".join(conflict_block([], ours_lines, theirs_lines, style=options.conflict_style,
+    return _in_markers(cell, [], ours_lines, theirs_lines, labels, options)
+
+
+def _in_markers(cell: dict, base_lines, ours_lines, theirs_lines, labels, options: MergeOptions) -> dict:
+    """A copy of cell whose source is one conflict block, in the cell's own source form."""
+    text = "".join(conflict_block(base_lines, ours_lines, theirs_lines, style=options.conflict_style,
                                   labels=labels, marker_size=options.marker_size))
     if not source_text(cell).endswith(("\n", "\r")):  # the cell's own ending, for `resolve`
         text = text[:-1]
