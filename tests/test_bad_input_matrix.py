@@ -229,13 +229,19 @@ def test_merge(results, name):
         assert result.returncode == 2 and out is None
         _one_line_naming(result, name)
         return
+    _merged_cleanly(result, name, out)
+
+
+def _merged_cleanly(result, name, merged):
+    """A readable input merged: exit 0, a valid notebook; a malformed one named in one line,
+    a well-formed one merged silently with its layout kept."""
     assert result.returncode == 0, result.stderr
-    _valid(out)
+    _valid(merged)
     if KIND[name] == "malformed":
         _one_line_naming(result, name)
     else:
         assert result.stderr == b""
-        _layout_kept(name, out)
+        _layout_kept(name, merged)
 
 
 @pytest.mark.parametrize("name", INPUTS)
@@ -247,13 +253,7 @@ def test_merge_driver(results, name):
         assert result.returncode == 2 and ours == (BAD / name).read_bytes()
         _one_line_naming(result, name)
         return
-    assert result.returncode == 0, result.stderr
-    _valid(ours)
-    if KIND[name] == "malformed":
-        _one_line_naming(result, name)
-    else:
-        assert result.stderr == b""
-        _layout_kept(name, ours)
+    _merged_cleanly(result, name, ours)
 
 
 @pytest.mark.parametrize("name", INPUTS)
