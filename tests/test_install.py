@@ -276,10 +276,15 @@ def test_doctor_notes_nbstripout_filter_alongside(repo):
         in cli("doctor", code=1)
 
 
-def test_doctor_finds_a_dead_interpreter(repo):
+def _install_with_a_gone_interpreter(repo):
+    """Install, then point the merge driver at an interpreter that no longer exists."""
     cli("install")
     run_git(repo, "config", "merge.nbmerge.driver",
             '"/gone/venv/bin/python" -m nbmerge merge-driver %O %A %B %L %P')
+
+
+def test_doctor_finds_a_dead_interpreter(repo):
+    _install_with_a_gone_interpreter(repo)
     out = cli("doctor", code=1)
     assert "/gone/venv/bin/python, which no longer exists" in out
 
@@ -295,9 +300,7 @@ def test_doctor_names_the_package_for_an_interpreter_without_nbmerge(repo, tmp_p
 
 
 def test_status_is_inactive_when_the_drivers_interpreter_is_gone(repo):
-    cli("install")
-    run_git(repo, "config", "merge.nbmerge.driver",
-            '"/gone/venv/bin/python" -m nbmerge merge-driver %O %A %B %L %P')
+    _install_with_a_gone_interpreter(repo)
     out = cli("status", code=1)
     assert "/gone/venv/bin/python, which no longer exists" in out
     assert "inactive" in out
