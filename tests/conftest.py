@@ -26,6 +26,19 @@ def run_git(repo: Path, *args: str, check: bool = True, **kwargs) -> subprocess.
     return result
 
 
+def commit_three_way(repo: Path, target: Path, write, base, ours, theirs, *, branch: str) -> None:
+    """Commit base on main, theirs on a new branch, then ours on main (left checked out)."""
+    write(target, base)
+    run_git(repo, "add", ".")
+    run_git(repo, "commit", "-qm", "base")
+    run_git(repo, "checkout", "-qb", branch)
+    write(target, theirs)
+    run_git(repo, "commit", "-qam", "theirs")
+    run_git(repo, "checkout", "-q", "main")
+    write(target, ours)
+    run_git(repo, "commit", "-qam", "ours")
+
+
 def run_nbmerge(*args: str, cwd=None, input=None, check=None) -> subprocess.CompletedProcess:
     """Run `python -m nbmerge ARGS` as a user would, capturing text output."""
     result = subprocess.run([*NBMERGE, *map(str, args)], cwd=cwd, capture_output=True,

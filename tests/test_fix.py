@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from conftest import FIXTURES, assert_valid_notebook, run_git, run_nbmerge
+from conftest import FIXTURES, assert_valid_notebook, commit_three_way, run_git, run_nbmerge
 from nbmerge.cli.clean import check_command
 from nbmerge.cli.fix import fix_command
 from nbmerge.fix import repair_commas, split_conflicts
@@ -193,15 +193,8 @@ def stopped_merge(repo, ours, theirs, style="merge", base=None):
     """base (default BASE + c2) on main; ours and theirs committed on main and `other`; git's
     text merge (no driver) stops with markers in a.ipynb."""
     notebook = repo / "a.ipynb"
-    write_nb(notebook, base if base is not None else BASE + [cell("c2", ["z = 3"])])
-    run_git(repo, "add", ".")
-    run_git(repo, "commit", "-qm", "base")
-    run_git(repo, "checkout", "-qb", "other")
-    write_nb(notebook, theirs)
-    run_git(repo, "commit", "-qam", "theirs")
-    run_git(repo, "checkout", "-q", "main")
-    write_nb(notebook, ours)
-    run_git(repo, "commit", "-qam", "ours")
+    base = base if base is not None else BASE + [cell("c2", ["z = 3"])]
+    commit_three_way(repo, notebook, write_nb, base, ours, theirs, branch="other")
     merge = run_git(repo, "-c", f"merge.conflictStyle={style}", "merge", "other", check=False)
     assert merge.returncode == 1 and "<<<<<<< HEAD" in notebook.read_text(), merge.stdout
     return notebook

@@ -4,7 +4,8 @@ import json
 
 import pytest
 
-from conftest import assert_valid_notebook, configure_driver, load_json, run_git, run_nbmerge
+from conftest import (assert_valid_notebook, commit_three_way, configure_driver, load_json, run_git,
+                      run_nbmerge)
 from nbmerge.notebook import detect_format, source_text
 
 CODE = {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": []}
@@ -31,16 +32,7 @@ def write(path, nb):
 
 def merge_branches(repo):
     """Commit BASE, THEIRS on feature and OURS on main, then `git merge feature`."""
-    target = repo / "analysis.ipynb"
-    write(target, BASE)
-    run_git(repo, "add", ".")
-    run_git(repo, "commit", "-qm", "base")
-    run_git(repo, "checkout", "-qb", "feature")
-    write(target, THEIRS)
-    run_git(repo, "commit", "-qam", "theirs")
-    run_git(repo, "checkout", "-q", "main")
-    write(target, OURS)
-    run_git(repo, "commit", "-qam", "ours")
+    commit_three_way(repo, repo / "analysis.ipynb", write, BASE, OURS, THEIRS, branch="feature")
     return run_git(repo, "merge", "feature", check=False)
 
 
