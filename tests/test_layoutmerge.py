@@ -97,12 +97,17 @@ def test_markdown_tokens_keep_paragraph_and_hard_breaks():
 # ---------------------------------------------------------------- merging
 
 
+def assert_layout_settles(base, ours, theirs, merged):
+    """The line merge conflicts once; the layout merge settles it as merged."""
+    assert line_conflicts(base, ours, theirs) == 1
+    assert merge(base, ours, theirs) == merged
+
+
 def test_both_changed_only_spacing_is_clean_and_takes_the_changed_layout():
     base = "x=1\ny = f(a,b)\nz = 3"
     ours = "x = 1\ny = f(a,b)\nz = 3"
     theirs = "x=1\ny = f(a, b)\nz = 3"
-    assert line_conflicts(base, ours, theirs) == 1
-    assert merge(base, ours, theirs) == "x = 1\ny = f(a, b)\nz = 3"
+    assert_layout_settles(base, ours, theirs, "x = 1\ny = f(a, b)\nz = 3")
 
 
 def test_both_changed_one_line_differently_but_alike_in_meaning_takes_ours():
@@ -145,8 +150,7 @@ def test_changes_on_lines_apart_merge_when_layout_made_the_lines_conflict():
     base = "a = 1\nb = 2\nc = 3\nd = 4"
     ours = "a = 10\nb = 2\nc = 3\nd = 4"
     theirs = "a = 1\nb=2\nc=3\nd = 40"
-    assert line_conflicts(base, ours, theirs) == 1
-    assert merge(base, ours, theirs) == "a = 10\nb=2\nc=3\nd = 40"
+    assert_layout_settles(base, ours, theirs, "a = 10\nb=2\nc=3\nd = 40")
 
 
 def test_a_change_of_indentation_level_is_meaning():
