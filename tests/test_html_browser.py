@@ -102,11 +102,15 @@ def test_folded_cells_open_on_a_click(review):
     assert fold.locator("summary").inner_text() == "5 unchanged cells"
     first = fold.locator(".cell.same").first
     assert not first.is_visible()
+    # After a click the page settles on a later rendering frame (off-screen cells are laid
+    # out lazily): expect() waits for it, up to 5 s, then fails.
+    from playwright.sync_api import expect
+
     fold.locator("summary").click()
-    assert first.is_visible()
+    expect(first).to_be_visible()
     assert "import pandas as pd" in first.inner_text()
     fold.locator("summary").click()
-    assert not first.is_visible()
+    expect(first).to_be_hidden()
 
 
 def test_markdown_is_rendered_on_both_sides(review):
