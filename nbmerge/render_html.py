@@ -4,6 +4,7 @@
   FileDiff(old_label, new_label, old, new, diff)  -> one notebook's two versions and their diff
   render_cell_diff(old_cell, new_cell, cell, options, language)  -> one CellDiff as an article
   write_page(out, title, body)                    -> any body in the page shell: CSP, CSS, JS
+  asset(name), csp_hash(text)                     -> a file of nbmerge/assets/; its CSP source
   One cell on its own (source, rendered markdown, outputs): html_cells.render_cell.
 
 The page needs no network: CSS and JS are inline, images are data: URIs. Its
@@ -45,28 +46,30 @@ class FileDiff(namedtuple("FileDiff", "old_label new_label old new diff")):
     __slots__ = ()
 
 
-def _asset(name: str) -> str:
+def asset(name: str) -> str:
+    """The text of a file under nbmerge/assets/, read once per process."""
     if name not in _assets_cache:
         with open(os.path.join(ASSETS, name), encoding="utf-8") as handle:
             _assets_cache[name] = handle.read()
     return _assets_cache[name]
 
 
-def _sha256(text: str) -> str:
+def csp_hash(text: str) -> str:
+    """The Content-Security-Policy source that lets exactly this inline script or style apply."""
     return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii") + "'"
 
 
 def _policy() -> str:
     """The Content-Security-Policy: only this page's own script and style, by hash."""
     if "policy" not in _assets_cache:
-        css, js = _asset("page.css"), _asset("page.js")
-        _assets_cache["policy"] = (f"default-src 'none'; script-src {_sha256(js)}; style-src {_sha256(css)}; "
+        css, js = asset("page.css"), asset("page.js")
+        _assets_cache["policy"] = (f"default-src 'none'; script-src {csp_hash(js)}; style-src {csp_hash(css)}; "
                                    "img-src data:; base-uri 'none'; form-action 'none'")
     return _assets_cache["policy"]
 
 
 def _page_head(title: str) -> str:
-    css, policy = _asset("page.css"), _policy()
+    css, policy = asset("page.css"), _policy()
     return ('<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
             f'<meta http-equiv="Content-Security-Policy" content="{policy}">\n'
             '<meta name="referrer" content="no-referrer">\n'
@@ -75,7 +78,7 @@ def _page_head(title: str) -> str:
 
 
 def _page_tail() -> str:
-    return f"<script>{_asset('page.js')}</script>\n</body>\n</html>\n"
+    return f"<script>{asset('page.js')}</script>\n</body>\n</html>\n"
 
 
 def write_page(out: IO[str], title: str, body: str) -> None:

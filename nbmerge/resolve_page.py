@@ -12,15 +12,12 @@ that served it, so nothing from a notebook runs in it. Pure: no sockets, no file
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import json
-import os
 from html import escape
 
 from .conflicts import ConflictKind, describe
 from .html_cells import language_of, render_cell
-from .render_html import ASSETS
+from .render_html import asset, csp_hash
 from .resolve import Decision, Take, open_questions, resolve_conflicts
 
 TYPE_CHECKING = False
@@ -28,28 +25,16 @@ if TYPE_CHECKING:  # typing costs start-up time; annotations are never evaluated
     from typing import Dict, Optional
 
 SIDES = (Take.OURS, Take.BASE, Take.THEIRS)
-_assets: dict = {}
-
-
-def _asset(name: str) -> str:
-    if name not in _assets:
-        with open(os.path.join(ASSETS, name), encoding="utf-8") as handle:
-            _assets[name] = handle.read()
-    return _assets[name]
 
 
 def _css() -> str:
-    return _asset("page.css") + _asset("resolve.css")
+    return asset("page.css") + asset("resolve.css")
 
 
 def content_policy() -> str:
     """Only this page's script and stylesheet (by hash) apply; it may talk only to its server."""
-    return (f"default-src 'none'; script-src {_sha256(_asset('resolve.js'))}; style-src {_sha256(_css())}; "
+    return (f"default-src 'none'; script-src {csp_hash(asset('resolve.js'))}; style-src {csp_hash(_css())}; "
             "img-src data:; connect-src 'self'; base-uri 'none'; form-action 'none'")
-
-
-def _sha256(text: str) -> str:
-    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii") + "'"
 
 
 def side_cell(nb: dict, conflict, hunk: Optional[int], take: Take):
@@ -139,4 +124,4 @@ def render_resolve_page(nb: dict, title: str, total: int, versions: Optional[Dic
             '<meta name="referrer" content="no-referrer">\n'
             '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
             f"<title>{escape(title)} · nbmerge</title>\n<style>{_css()}</style>\n</head>\n<body>\n"
-            + "\n".join(body) + f"\n<script>{_asset('resolve.js')}</script>\n</body>\n</html>\n")
+            + "\n".join(body) + f"\n<script>{asset('resolve.js')}</script>\n</body>\n</html>\n")
