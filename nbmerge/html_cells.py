@@ -3,6 +3,7 @@
   render_cell(cell, *, language="python", outputs=True)  -> one cell: source (highlighted;
         markdown also rendered), then its outputs; safe with hostile notebooks
   render_plain_cells(cells, numbers, outputs=True)       -> cells as plain text (cheap)
+  source_block(source, language, highlight)  -> a source as <pre class="src">
   render_outputs(outputs)                   -> a cell's outputs, each as Jupyter shows it
   render_output(output)                     -> one output
   render_output_pair(old, new, context=3)   -> one output in two versions: once if equal, a
@@ -170,10 +171,10 @@ def render_cell(cell: dict, *, language: str = "python", outputs: bool = True) -
     parts = []
     if kind == "markdown":
         parts.append('<div class="md">' + render_markdown(source, cell.get("attachments")) + "</div>")
-        parts.append('<details class="md-src"><summary>source</summary>' + _source_block(source, "markdown", False)
+        parts.append('<details class="md-src"><summary>source</summary>' + source_block(source, "markdown", False)
                      + "</details>")
     else:
-        parts.append(_source_block(source, language if kind == "code" else "text", kind == "code"))
+        parts.append(source_block(source, language if kind == "code" else "text", kind == "code"))
     if outputs and kind == "code" and cell.get("outputs"):
         parts.append(render_outputs(cell["outputs"]))
     return "".join(parts)
@@ -247,7 +248,8 @@ def _plain_stream(output: Any) -> Optional[str]:
     return text
 
 
-def _source_block(source: str, language: str, highlight: bool) -> str:
+def source_block(source: str, language: str, highlight: bool) -> str:
+    """A cell's source as <pre class="src">, escaped; highlighted as `language` when asked."""
     if not highlight:
         return f'<pre class="src">{escape(source, False)}</pre>'
     tokens = line_tokens(source, language)

@@ -22,9 +22,9 @@ from collections import namedtuple
 from html import escape
 
 from .diff import CellChange, DiffOptions
-from .html_cells import (language_of, line_html, render_cell, render_fields, render_lines_diff, render_outputs,
-                         render_outputs_diff, render_plain_cells)
-from .highlight import line_tokens, token_lookup
+from .html_cells import (language_of, render_cell, render_fields, render_lines_diff, render_outputs,
+                         render_outputs_diff, render_plain_cells, source_block)
+from .highlight import token_lookup
 from .html_safe import joined, render_markdown
 from .render_diff import cell_heading, hidden_note, stat_line
 
@@ -199,10 +199,8 @@ def render_cell_diff(old_cell: Optional[dict], new_cell: Optional[dict], cell: C
         if kind == "markdown":
             parts.append('<div class="md">' + render_markdown(source, shown.get("attachments")) + "</div>")
         else:
-            tokens = line_tokens(source, lang)
-            parts.append('<details class="src-same"><summary>source unchanged</summary><pre class="src">'
-                         + "\n".join(line_html(line, tokens[i]) for i, line in enumerate(source.split("\n")))
-                         + "</pre></details>")
+            parts.append('<details class="src-same"><summary>source unchanged</summary>'
+                         + source_block(source, lang, True) + "</details>")
     if options.outputs and cell.change is not CellChange.MOVED and kind == "code":
         if whole:
             parts.append(render_outputs(shown.get("outputs")))
