@@ -32,6 +32,7 @@ CELL_TYPES = ("code", "markdown", "raw")
 OUTPUT_TYPES = ("stream", "display_data", "execute_result", "error")
 _JSON_MIME = re.compile(r"^application/(.*\+)?json$")  # the schema lets these hold any JSON
 _LINE_BREAKS = re.compile("[\x85\u2028\u2029\r\n]")  # what splitlines splits on, beyond JSON's escapes
+_ANY_LINE_BREAK = re.compile("[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")  # all that splitlines splits on
 _MISSING = object()
 _DROP = object()  # a change that removes the key
 
@@ -45,9 +46,12 @@ class Note(namedtuple("Note", "cell cell_id part raw action")):
     def where(self) -> str:
         """`cell 2 (a1b2) outputs[0]`, or `notebook metadata`; cells counted from 1."""
         if self.cell is None:
-            return f"notebook {self.part}"
-        ident = f" ({self.cell_id})" if self.cell_id else ""
-        return f"cell {self.cell + 1}{ident}" + (f" {self.part}" if self.part != "cell" else "")
+            where = f"notebook {self.part}"
+        else:
+            ident = f" ({self.cell_id})" if self.cell_id else ""
+            where = f"cell {self.cell + 1}{ident}" + (f" {self.part}" if self.part != "cell" else "")
+        # an id or a key from the file may hold a line break: the report stays one line
+        return _ANY_LINE_BREAK.sub(lambda m: f"\\u{ord(m.group()):04x}", where)
 
     def raw_json(self, limit: int = 0) -> str:
         """The part as it was in the file, as JSON; cut to limit characters when limit > 0."""

@@ -243,3 +243,13 @@ def test_the_driver_merges_damaged_notebooks_into_valid_ones(tmp_path, base, dam
     assert code in (0, 1), err
     _valid(json.loads(paths["A"].read_text(encoding="utf-8")))
     assert len(err.splitlines()) <= 2  # the repaired parts; the conflicts
+
+
+@pytest.mark.parametrize("brk", ["\n", "\r", "\x0b", "\x0c", "\x1c", "\x85", "\u2028"])
+def test_a_line_break_in_a_key_or_id_keeps_the_report_on_one_line(brk):
+    """Found by hypothesis: an attachment named 'a\\nb' split the driver's one-line report."""
+    cell = {"cell_type": "markdown", "id": f"x{brk}y", "metadata": {}, "source": "s",
+            "attachments": {f"a{brk}b": 5}}
+    nb = {"cells": [cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    notes = repair_notebook(nb).notes
+    assert notes and len(describe_notes(notes).splitlines()) == 1
