@@ -102,13 +102,13 @@ def test_folded_cells_open_on_a_click(review):
     assert fold.locator("summary").inner_text() == "5 unchanged cells"
     first = fold.locator(".cell.same").first
     assert not first.is_visible()
-    # After a click the page settles on a later rendering frame (off-screen cells are laid
-    # out lazily): expect() waits for it, up to 5 s, then fails.
+    # Cells are laid out lazily (content-visibility: auto), so after the click the text shows
+    # on a later rendering frame: expect() re-reads what a reader sees until then, up to 5 s.
     from playwright.sync_api import expect
 
     fold.locator("summary").click()
     expect(first).to_be_visible()
-    assert "import pandas as pd" in first.inner_text()
+    expect(first).to_contain_text("import pandas as pd", use_inner_text=True)
     fold.locator("summary").click()
     expect(first).to_be_hidden()
 
