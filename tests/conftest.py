@@ -51,7 +51,7 @@ def run_nbmerge(*args: str, cwd=None, input=None, check=None) -> subprocess.Comp
 
 def driver_command() -> str:
     """The merge-driver line git runs: full interpreter path, as `nbmerge install` writes it."""
-    return f'"{sys.executable}" -m nbmerge merge-driver %O %A %B %L %P'
+    return f'"{sys.executable}" -m nbmerge merge-driver -- %O %A %B %L %P'
 
 
 def configure_driver(repo: Path) -> None:

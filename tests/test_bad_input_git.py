@@ -134,6 +134,47 @@ def test_recipe_4_notebooks_named_like_options(repo):
         assert [c["source"] for c in cells] == ["ours", "y", "theirs"], name
 
 
+# Paths spelt exactly like the merge driver's options: read as options, they failed the merge
+# (`--strategy=theirs.ipynb`, `--formatter`: a usage error), or changed it silently
+# (`--label-ours=x.ipynb` relabelled the markers, `--strip-outputs` dropped the outputs).
+OPTION_NAMES = ("--strategy=theirs.ipynb", "--label-ours=x.ipynb", "--strip-outputs", "--formatter")
+
+
+@pytest.mark.parametrize("spelling", ["install", "older install"])
+def test_a_notebook_named_like_a_driver_option_is_merged_as_a_file(repo, spelling):
+    if spelling == "older install":  # the line installs wrote before `--`: still read right
+        old = run_git(repo, "config", "merge.nbmerge.driver").stdout.strip().replace(" -- %O", " %O")
+        run_git(repo, "config", "merge.nbmerge.driver", old)
+        doctor = run_nbmerge("doctor", cwd=repo)  # nothing to mend: the driver reads it right
+        assert doctor.returncode == 0 and "merge.nbmerge.driver" not in doctor.stdout, doctor.stdout
+    assert (" -- %O" in run_git(repo, "config", "merge.nbmerge.driver").stdout) is (spelling == "install")
+    with open(repo / ".gitattributes", "a") as attributes:  # two names with no .ipynb: merged too
+        attributes.write("--strip-outputs merge=nbmerge\n--formatter merge=nbmerge\n")
+    output = {"output_type": "stream", "name": "stdout", "text": ["kept\n"]}
+
+    def version(line):
+        return notebook(code("plot()", [output], cell_id="p"), markdown(line, cell_id="m"))
+
+    for name in OPTION_NAMES:
+        write(repo / name, version("base"))
+    commit_all(repo)
+    run_git(repo, "checkout", "-qb", "theirs")
+    for name in OPTION_NAMES:
+        write(repo / name, version("theirs"))
+    commit_all(repo, "theirs")
+    run_git(repo, "checkout", "-q", "main")
+    for name in OPTION_NAMES:
+        write(repo / name, version("ours"))
+    commit_all(repo, "ours")
+    merge = run_git(repo, "merge", "theirs", "-m", "merge", check=False)
+    assert merge.returncode == 1 and "usage" not in merge.stderr, merge.stderr
+    for name in OPTION_NAMES:
+        assert f"nbmerge: {name}: 1 conflict: cell 2 (m)" in merge.stderr, name  # named by its path
+        cells = load_json(repo / name)["cells"]
+        assert cells[0]["outputs"] == [output], name
+        assert "".join(cells[1]["source"]) == "<<<<<<< ours\nours\n=======\ntheirs\n>>>>>>> theirs", name
+
+
 def test_class_10_cr_only_notebook_is_written_like_the_input(git_repo):
     run_nbmerge("install", "--filter", cwd=git_repo, check=0)
     data = (BAD / "cr_only.ipynb").read_bytes()

@@ -60,7 +60,7 @@ def test_install_from_subdirectory_writes_top_level_attributes(repo):
     assert (repo / ".gitattributes").read_text().splitlines() == [gc.CREATED_MARKER, LINE]
     assert "merge: nbmerge" in check_attr(repo, "analysis/2026/x.ipynb")
     driver = run_git(repo, "config", "merge.nbmerge.driver").stdout.strip()
-    assert driver == f'"{sys.executable}" -m nbmerge merge-driver %O %A %B %L %P'
+    assert driver == f'"{sys.executable}" -m nbmerge merge-driver -- %O %A %B %L %P'
     assert run_git(repo, "config", "diff.nbmerge.textconv").stdout.strip() == \
         f'"{sys.executable}" -m nbmerge textconv'
     assert run_git(repo, "config", "--get", "diff.nbmerge.command", check=False).returncode == 1

@@ -102,13 +102,18 @@ def parse_driver_args(argv: "list[str]") -> dict:
     """git's fixed argv plus a few --options; argparse alone would cost start-up time.
 
     Anything that is not one of the options is a file, whatever it looks like (git passes
-    the notebook's path as %P: `-a.ipynb`, `--x.ipynb`), and everything after `--` is.
+    the notebook's path as %P: `-a.ipynb`, `--x.ipynb`), and everything after `--` is (install
+    writes `-- %O %A %B %L %P`). The argument after MARKER_SIZE is PATH even when it is spelt
+    like an option (`--strip-outputs`, `--strategy=theirs.ipynb`): a line an older install
+    wrote, with no `--`, reads every notebook's path right too.
     """
     positional, options = [], {}
     args = iter(argv)
     for arg in args:
         name, eq, value = arg.partition("=")
-        if arg == "--":
+        if len(positional) == 4 and positional[3].isdigit():  # %P follows %L
+            positional.append(arg)
+        elif arg == "--":
             positional.extend(args)
         elif name in _VALUED:
             if not eq:

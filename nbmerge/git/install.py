@@ -192,7 +192,8 @@ def desired_config(python_exe: str, *, version: Tuple[int, ...], rich_diff: bool
         driver += " --label-base %S --label-ours %X --label-theirs %Y"
     settings = {
         "merge.nbmerge.name": "nbmerge: notebooks merged cell by cell",
-        "merge.nbmerge.driver": driver + " %O %A %B %L %P",
+        # `--`: git's files are files whatever they are called (a notebook `--strip-outputs`)
+        "merge.nbmerge.driver": driver + " -- %O %A %B %L %P",
         "diff.nbmerge.textconv": f"{python} -m nbmerge textconv",
         # git-mergetool(1): the variables are set for the command, which git runs with sh
         "mergetool.nbmerge.cmd": f'{python} -m nbmerge mergetool "$BASE" "$LOCAL" "$REMOTE" "$MERGED"',
