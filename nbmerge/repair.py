@@ -1,6 +1,6 @@
 """Malformed parts of a notebook read as their nearest valid value, each one noted.
 
-  parse_repaired(data, path, ...)  -> Repaired(notebook, notes) from notebook bytes
+  parse_repaired(data, path, ...)  -> ReadNotebook(notebook, notes, old_nbformat) from notebook bytes
   repair_notebook(nb)              -> Repaired: valid parts kept as they are (the same objects)
   Note                             -> one part: where it is, its raw JSON value, what it became
   describe_notes(notes)            -> the notes on one line, for stderr
@@ -68,12 +68,20 @@ class Repaired(namedtuple("Repaired", "notebook notes")):
     __slots__ = ()
 
 
+class ReadNotebook(namedtuple("ReadNotebook", "notebook notes old_nbformat")):
+    """A file read as a Repaired notebook, and the nbformat (1-3) nbformat upgraded it from
+    to 4.4 (None for an nbformat-4 file)."""
+
+    __slots__ = ()
+
+
 def parse_repaired(data: bytes, path: str, *, max_bytes: int = DEFAULT_MAX_BYTES,
-                   allow_empty: bool = False) -> Repaired:
+                   allow_empty: bool = False) -> ReadNotebook:
     """Parse notebook bytes; NotebookReadError only when the frame is not a notebook."""
-    nb = upgrade_old_format(parse_json(data, path, max_bytes=max_bytes, allow_empty=allow_empty), path)
+    raw = parse_json(data, path, max_bytes=max_bytes, allow_empty=allow_empty)
+    nb = upgrade_old_format(raw, path)
     check_notebook_shape(nb, path, parts=False)
-    return repair_notebook(nb)
+    return ReadNotebook(*repair_notebook(nb), None if nb is raw else raw.get("nbformat", 3))
 
 
 def describe_notes(notes: List[Note], limit: int = 3) -> str:

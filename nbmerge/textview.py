@@ -227,5 +227,5 @@ def render_notebook_text(data: bytes, path: str, *, index: bool = True) -> str:
 
 def notebook_text(data: bytes, path: str, *, index: bool = True) -> Tuple[str, List[Note]]:
     """The text view, and the malformed parts shown in it as their raw JSON."""
-    nb, notes = parse_repaired(data, path)
+    nb, notes, _ = parse_repaired(data, path)
     return "\n".join(notebook_lines(nb, index=index, notes=notes)) + "\n", notes

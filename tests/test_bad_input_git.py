@@ -229,7 +229,8 @@ def test_nbformat_3_notebooks_merge_and_diff(repo):
     v3["worksheets"][0]["cells"][0]["source"] = "Sales report"
     (repo / "old.ipynb").write_text(json.dumps(v3, indent=1) + "\n")
     commit_all(repo, "ours")
-    run_git(repo, "merge", "theirs", "-m", "merge")
+    merge = run_git(repo, "merge", "theirs", "-m", "merge")
+    assert "nbmerge: old.ipynb: nbformat 3 notebook, merged and written as nbformat 4.4\n" in merge.stderr
     merged = assert_valid_notebook(repo / "old.ipynb")
     assert merged["nbformat"] == 4
     assert [c["source"] for c in merged["cells"]] == ["# Sales report", "print(121)"]

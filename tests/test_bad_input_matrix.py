@@ -39,6 +39,7 @@ SOUND = ["good.ipynb", "bom.ipynb", "crlf.ipynb", "cr_only.ipynb", "duplicate_ke
          "huge_int.ipynb", "lone_surrogate.ipynb", "nbformat3.ipynb", "nbformat3_cells.ipynb", "-a.ipynb",
          "--full.ipynb"]
 INPUTS = UNREADABLE + MALFORMED + SOUND
+OLD_FORMAT = ["nbformat3.ipynb", "nbformat3_cells.ipynb"]  # merged as ours: written as 4.4, said in one line
 KIND = {**dict.fromkeys(UNREADABLE, "unreadable"), **dict.fromkeys(MALFORMED, "malformed"),
         **dict.fromkeys(SOUND, "sound")}
 DEFAULT_INT_DIGITS = sys.get_int_max_str_digits()
@@ -234,11 +235,14 @@ def test_merge(results, name):
 
 def _merged_cleanly(result, name, merged):
     """A readable input merged: exit 0, a valid notebook; a malformed one named in one line,
-    a well-formed one merged silently with its layout kept."""
+    an old-format one too (its upgrade), a well-formed one merged silently with its layout kept."""
     assert result.returncode == 0, result.stderr
     _valid(merged)
     if KIND[name] == "malformed":
         _one_line_naming(result, name)
+    elif name in OLD_FORMAT:
+        _one_line_naming(result, name)
+        assert b"nbformat 3 notebook, merged and written as nbformat 4.4" in result.stderr
     else:
         assert result.stderr == b""
         _layout_kept(name, merged)

@@ -63,6 +63,8 @@ def merge_command(base, ours, theirs, output, conflict_style, strategy, strip_ou
         sys.stdout.flush()
     if merged.notes:
         click.echo(f"nbmerge: malformed parts merged as their nearest valid value: {merged.notes}", err=True)
+    if merged.upgraded:
+        click.echo(f"nbmerge: {ours}: {merged.upgraded}", err=True)
     summary = describe_merge(merged.result)
     if summary:
         click.echo(f"nbmerge: {summary}", err=True)

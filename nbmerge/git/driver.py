@@ -29,9 +29,10 @@ from ..textmerge import merge_text
 STRATEGY_ENV = "NBMERGE_STRATEGY"
 
 
-class FileMerge(namedtuple("FileMerge", "data result notes", defaults=("",))):
+class FileMerge(namedtuple("FileMerge", "data result notes upgraded", defaults=("", ""))):
     """What merging three files produced: the bytes to write, the MergeResult behind them,
-    and one line on the malformed parts read as their nearest valid value ("" if none)."""
+    one line on the malformed parts read as their nearest valid value ("" if none), and one
+    on ours' old nbformat, when the merge writes it as nbformat 4 ("" if ours was 4)."""
 
     __slots__ = ()
 
@@ -50,7 +51,11 @@ def merge_bytes(base: bytes, ours: bytes, theirs: bytes, options: MergeOptions, 
         layout = merge_formats(detect_format(base)._replace(sort_keys=layout.sort_keys), layout,
                                detect_format(theirs)._replace(sort_keys=layout.sort_keys))
     notes = "; ".join(f"{name}: {describe_notes(side.notes)}" for name, side in zip(names, sides) if side.notes)
-    return FileMerge(serialize_notebook(result.notebook, layout), result, notes)
+    upgraded = ""
+    if sides[1].old_nbformat is not None:
+        upgraded = (f"nbformat {sides[1].old_nbformat} notebook, merged and written as nbformat "
+                    f"{result.notebook['nbformat']}.{result.notebook.get('nbformat_minor', 0)}")
+    return FileMerge(serialize_notebook(result.notebook, layout), result, notes, upgraded)
 
 
 def text_fallback(base: bytes, ours: bytes, theirs: bytes, options: MergeOptions) -> "bytes | None":
@@ -207,6 +212,8 @@ def run_merge_driver(argv: "list[str]") -> int:
         return EXIT_ERROR
     if merged.notes:
         print(f"nbmerge: malformed parts merged as their nearest valid value: {merged.notes}", file=sys.stderr)
+    if merged.upgraded:
+        print(f"nbmerge: {name}: {merged.upgraded}", file=sys.stderr)
     summary = describe_merge(merged.result)
     if summary:
         print(f"nbmerge: {name}: {summary}", file=sys.stderr)

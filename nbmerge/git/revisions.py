@@ -44,7 +44,7 @@ def load(side: Side) -> dict:
     """
     if side.data is None:
         return empty_notebook()
-    nb, notes = parse_repaired(side.data, side.label)
+    nb, notes, _ = parse_repaired(side.data, side.label)
     if notes:
         sys.stderr.write(f"nbmerge diff: {side.label}: unreadable part{'s' * (len(notes) > 1)} "
                          f"diffed as the nearest valid value: {describe_notes(notes)}\n")
