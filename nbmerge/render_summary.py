@@ -1,6 +1,7 @@
 """Notebook diffs as a Markdown summary, for a CI job summary or a pull-request comment.
 
-  write_summary(files, out, title="nbmerge diff")  -> a table of counts, then each notebook's changes
+  write_summary(files, out, title="nbmerge diff")  -> a table of counts, then each notebook's changes,
+                                                    under SUMMARY_LIMIT characters
   code_span(text, table=False), fence(lines, info) -> text that Markdown shows as typed
 
 `nbmerge diff ... --format markdown` prints it; the GitHub Action (diff/action.yml) appends
@@ -22,7 +23,10 @@ if TYPE_CHECKING:  # typing costs start-up time; annotations are never evaluated
 
     from .diff import CellDiff, NotebookDiff
 
-CELL_LIMIT = 30  # cells listed per notebook; GitHub cuts a job summary at 1 MiB
+CELL_LIMIT = 30  # cells listed per notebook
+# GitHub refuses a comment over 65,536 characters and drops a whole job summary over 1 MiB:
+# notebooks' details stop before the summary would pass this (the table stays whole).
+SUMMARY_LIMIT = 65_000
 LINE_LIMIT = 6  # changed lines quoted per cell
 LINE_WIDTH = 120
 _BACKTICKS = re.compile(r"`+")
@@ -66,32 +70,46 @@ def _changed_lines(cell: CellDiff) -> List[str]:
 
 
 def write_summary(files: Iterable[Tuple[str, str, NotebookDiff]], out: IO[str], title: str = "nbmerge diff") -> None:
-    """The Markdown summary of every notebook's diff."""
-    files = list(files)
+    """The Markdown summary of every notebook's diff: the table whole, details up to SUMMARY_LIMIT."""
     changed = [f for f in files if not f[2].identical]
-    out.write(f"## {title}: {len(changed)} notebook{'s' if len(changed) != 1 else ''} changed\n\n")
-    if not changed:
-        return
-    out.write("| notebook | added | removed | modified | moved | outputs changed |\n|---|--:|--:|--:|--:|--:|\n")
-    for old_label, new_label, diff in changed:
-        stat = diff.stat
-        label = new_label if new_label != "/dev/null" else old_label
-        out.write(f"| {code_span(label, table=True)} | {stat.added} | {stat.removed} | {stat.modified} | {stat.moved} | "
-                  f"{_outputs_changed(diff)} |\n")
-    for old_label, new_label, diff in changed:
-        out.write(f"\n### {code_span(new_label if new_label != '/dev/null' else old_label)}\n\n")
-        if old_label != new_label:
-            out.write(f"{code_span(old_label)} → {code_span(new_label)}\n\n")
-        if diff.metadata:
-            out.write("- notebook metadata: " + ", ".join(code_span(c.dotted) for c in diff.metadata[:10])
-                      + (" …" if len(diff.metadata) > 10 else "") + "\n")
-        for cell in diff.cells[:CELL_LIMIT]:
-            out.write(f"- {code_span(cell_heading(cell))}\n")
-            lines = _changed_lines(cell)
-            if lines:
-                out.write("\n" + "\n".join("  " + line for line in fence(lines, "diff").split("\n")) + "\n\n")
-        if len(diff.cells) > CELL_LIMIT:
-            out.write(f"- … and {len(diff.cells) - CELL_LIMIT} more changed cells\n")
-        note = hidden_note(diff.hidden)
-        if note:
-            out.write(f"\n{note.replace('--full', '`--full`')}\n")
+    head = [f"## {title}: {len(changed)} notebook{'s' if len(changed) != 1 else ''} changed\n\n"]
+    if changed:
+        head.append("| notebook | added | removed | modified | moved | outputs changed |\n|---|--:|--:|--:|--:|--:|\n")
+        head.extend(f"| {code_span(_label(old, new), table=True)} | {d.stat.added} | {d.stat.removed} | "
+                    f"{d.stat.modified} | {d.stat.moved} | {_outputs_changed(d)} |\n" for old, new, d in changed)
+    size = sum(map(len, head))
+    out.write("".join(head))
+    for shown, (old_label, new_label, diff) in enumerate(changed):
+        section = _section(old_label, new_label, diff)
+        if size + len(section) > SUMMARY_LIMIT - 200:  # 200: room for the note
+            left = len(changed) - shown
+            out.write(f"\nthe changes of {left} more notebook{'s' if left != 1 else ''} are left out here; "
+                      "`nbmerge diff --html` shows them all\n")
+            return
+        out.write(section)
+        size += len(section)
+
+
+def _label(old_label: str, new_label: str) -> str:
+    return new_label if new_label != "/dev/null" else old_label
+
+
+def _section(old_label: str, new_label: str, diff: NotebookDiff) -> str:
+    """One notebook's changes: its heading, then each changed cell with its first lines."""
+    parts = [f"\n### {code_span(_label(old_label, new_label))}\n\n"]
+    if old_label != new_label:
+        parts.append(f"{code_span(old_label)} → {code_span(new_label)}\n\n")
+    if diff.metadata:
+        parts.append("- notebook metadata: " + ", ".join(code_span(c.dotted) for c in diff.metadata[:10])
+                     + (" …" if len(diff.metadata) > 10 else "") + "\n")
+    for cell in diff.cells[:CELL_LIMIT]:
+        parts.append(f"- {code_span(cell_heading(cell))}\n")
+        lines = _changed_lines(cell)
+        if lines:
+            parts.append("\n" + "\n".join("  " + line for line in fence(lines, "diff").split("\n")) + "\n\n")
+    if len(diff.cells) > CELL_LIMIT:
+        parts.append(f"- … and {len(diff.cells) - CELL_LIMIT} more changed cells\n")
+    note = hidden_note(diff.hidden)
+    if note:
+        parts.append(f"\n{note.replace('--full', '`--full`')}\n")
+    return "".join(parts)

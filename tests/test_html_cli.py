@@ -209,6 +209,27 @@ def test_a_page_sent_to_a_pipe_leaves_the_pipe_in_place(tmp_path):
     assert received and received[0].startswith("<!DOCTYPE html>")
 
 
+def test_markdown_summary_of_many_notebooks_stays_postable(git_repo):
+    """GitHub drops a whole job summary over 1 MiB and refuses a comment over 65,536 characters:
+    past that, the table still counts every notebook and the left-out details are named."""
+    for n in range(50):
+        shutil.copy(A, git_repo / f"nb{n:02}.ipynb")
+    run_git(git_repo, "add", ".")
+    run_git(git_repo, "commit", "-qm", "main")
+    run_git(git_repo, "checkout", "-qb", "feature")
+    for n in range(50):
+        shutil.copy(B, git_repo / f"nb{n:02}.ipynb")
+    run_git(git_repo, "commit", "-qam", "feature")
+    out = run_nbmerge("diff", "main", "feature", "--format", "markdown", cwd=git_repo, check=0).stdout
+    assert len(out) <= 65536
+    assert all(f"| `nb{n:02}.ipynb` | 2 | 1 | 5 | 0 | 4 |" in out for n in range(50))
+    assert "### `nb00.ipynb`" in out and "- `cell 9 · code · id train · modified · fit(model, epochs=4)`" in out
+    shown = out.count("\n### ")
+    assert 0 < shown < 49
+    assert out.endswith(f"the changes of {50 - shown} more notebooks are left out here; "
+                        "`nbmerge diff --html` shows them all\n")
+
+
 def test_markdown_summary_counts_what_it_hides():
     out = run_nbmerge("diff", FIXTURES / "diff" / "outputs-only" / "a.ipynb",
                       FIXTURES / "diff" / "outputs-only" / "b.ipynb", "--format", "markdown", check=0).stdout
