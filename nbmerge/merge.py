@@ -288,6 +288,7 @@ def merge_notebooks(base: dict, ours: dict, theirs: dict,
             b_cell = b_cells[n]
             o_cell = o_cells[base_in_ours[n]] if n in base_in_ours else None
             t_cell = t_cells[base_in_theirs[n]] if n in base_in_theirs else None
+            b_cell, o_cell, t_cell = _lend_ids(b_cell, o_cell, t_cell)
             if o_cell is not None and t_cell is not None:
                 cell, found = merge_cell(b_cell, o_cell, t_cell, options, settle, python=python,
                                          layout=settled)
@@ -461,6 +462,34 @@ def _match_inserts(o_cells, t_cells, ours_to_base, theirs_to_base) -> Dict[int, 
             used.add(j)
             same[k] = j
     return same
+
+
+def _lend_ids(b_cell: dict, o_cell: Optional[dict],
+              t_cell: Optional[dict]) -> Tuple[dict, Optional[dict], Optional[dict]]:
+    """One cell's three versions, each without an id given the id another carries.
+
+    A version without an id (a notebook before nbformat 4.5, or saved by a tool that drops
+    ids) has no say about the cell's id: Jupyter upgrading ours to 4.5 while theirs edits
+    a cell of the 4.4 file must keep ours' ids on every cell, and a side that lost the
+    ids must not make the merge invent new ones. A side takes base's id, else the other
+    side's; base takes the sides' id when they agree, so a cell changed by one side only
+    is still taken whole from it.
+    """
+    raw = b_cell.get("id")
+    if (o_cell is None or o_cell.get("id") == raw) and (t_cell is None or t_cell.get("id") == raw):
+        return b_cell, o_cell, t_cell  # the usual case, every cell of a merge: nothing to lend
+    b_id, o_id, t_id = cell_id(b_cell), o_cell and cell_id(o_cell), t_cell and cell_id(t_cell)
+    if not (b_id or o_id or t_id):
+        return b_cell, o_cell, t_cell
+    if o_cell is not None and o_id is None:
+        o_id = b_id or t_id
+        o_cell = dict(o_cell, id=o_id)
+    if t_cell is not None and t_id is None:
+        t_id = b_id or o_id
+        t_cell = dict(t_cell, id=t_id)
+    if b_id is None and (o_cell is None or t_cell is None or o_id == t_id):
+        b_cell = dict(b_cell, id=o_id if o_cell is not None else t_id)
+    return b_cell, o_cell, t_cell
 
 
 def _one_side_deleted(b_cell, o_cell, t_cell, options, found) -> Optional[dict]:
