@@ -4,6 +4,7 @@
   field_changes(old, new, path)      -> FieldChange for each dotted path whose value differs
   line_hunks(old, new, context)      -> unified-diff hunks between two lists of lines
   DiffOptions                        -> what to show: outputs, metadata, volatile fields
+  CellIds                            -> cell ids gained, lost or changed, summed up for the notebook
 
 Pure: no printing, no click, no environment. Rendering lives in render_diff.
 """
@@ -29,7 +30,7 @@ if TYPE_CHECKING:  # typing costs start-up time; annotations are never evaluated
     Opcode = Tuple[str, int, int, int, int]  # difflib's: tag, old start, old end, new start, new end
 
 # Cell keys compared one by one below; any other key is compared whole as a field.
-_CELL_PARTS = frozenset({"cell_type", "source", "outputs", "execution_count", "metadata", "attachments"})
+_CELL_PARTS = frozenset({"cell_type", "source", "outputs", "execution_count", "metadata", "attachments", "id"})
 
 
 class CellChange(str, Enum):
@@ -114,21 +115,39 @@ class Hidden(namedtuple("Hidden", "execution_counts cell_metadata outputs notebo
         return bool(self.execution_counts or self.cell_metadata or self.outputs or self.notebook_metadata)
 
 
+class CellIds(namedtuple("CellIds", "added removed changed old_had_ids new_has_ids formats")):
+    """Cell ids that differ between paired cells, counted for the whole notebook.
+
+    An id is a cell's identity, not its content: Jupyter saving a 4.4 notebook as 4.5 gives
+    every cell one, and a tool that drops them takes every one away. Shown per cell, that
+    would call every cell modified; it is one change to the notebook. added, removed,
+    changed: paired cells that gained an id, lost it, or carry another one. old_had_ids,
+    new_has_ids: whether any cell of that version carries one. formats: ("4.4", "4.5") when
+    the nbformat version changed with them (then not shown as a field of its own), else None.
+    """
+
+    __slots__ = ()
+
+
 class DiffStat(namedtuple("DiffStat", "added removed modified moved metadata")):
     """Counts for --stat: cells added, removed, modified, moved; notebook fields changed."""
 
     __slots__ = ()
 
 
-class NotebookDiff(namedtuple("NotebookDiff", "cells metadata hidden old_cell_count new_cell_count")):
-    """The whole diff: changed cells in reading order, notebook-level changes, what was hidden."""
+class NotebookDiff(namedtuple("NotebookDiff", "cells metadata hidden old_cell_count new_cell_count cell_ids",
+                              defaults=(None,))):
+    """The whole diff: changed cells in reading order, notebook-level changes, what was hidden.
+
+    cell_ids: a CellIds when paired cells' ids differ, else None.
+    """
 
     __slots__ = ()
 
     @property
     def identical(self) -> bool:
         """True when nothing shown differs (hidden changes may remain)."""
-        return not self.cells and not self.metadata
+        return not self.cells and not self.metadata and not self.cell_ids
 
     @property
     def stat(self) -> DiffStat:
@@ -291,6 +310,7 @@ def _summarise_attachments(value: Any) -> Any:
 class _HiddenCounter:
     def __init__(self) -> None:
         self.execution_counts = self.cell_metadata = self.outputs = 0
+        self.ids_added = self.ids_removed = self.ids_changed = 0
 
 
 def _cell_fields(old: dict, new: dict, options: DiffOptions, hidden: _HiddenCounter) -> List[FieldChange]:
@@ -315,6 +335,17 @@ def _cell_fields(old: dict, new: dict, options: DiffOptions, hidden: _HiddenCoun
                     hidden.cell_metadata += 1
                 shown = kept
             fields.extend(shown)
+    if old.get("id") != new.get("id"):  # counted for the notebook (CellIds); per cell only with --full
+        old_id, new_id = cell_id(old), cell_id(new)
+        if old_id is None and new_id is not None:
+            hidden.ids_added += 1
+        elif new_id is None and old_id is not None:
+            hidden.ids_removed += 1
+        else:
+            hidden.ids_changed += 1
+        if options.volatile:
+            fields.extend(field_changes({"id": old["id"]} if "id" in old else {},
+                                        {"id": new["id"]} if "id" in new else {}))
     if old.get("attachments") != new.get("attachments"):
         fields.extend(field_changes(_summarise_attachments(old.get("attachments")),
                                     _summarise_attachments(new.get("attachments")), ("attachments",)))
@@ -461,7 +492,26 @@ def diff_notebooks(old: dict, new: dict, options: DiffOptions = DiffOptions()) -
         if found.get(s) is not None:
             cells.append(found[s])
     metadata, hidden_keys = _notebook_fields(old, new, options)
+    cell_ids = None
+    if hidden.ids_added or hidden.ids_removed or hidden.ids_changed:
+        metadata, formats = _format_change(old, new, metadata)
+        cell_ids = CellIds(hidden.ids_added, hidden.ids_removed, hidden.ids_changed,
+                           any(map(cell_id, old_cells)), any(map(cell_id, new_cells)), formats)
     return NotebookDiff(
         cells=tuple(cells), metadata=tuple(metadata),
         hidden=Hidden(hidden.execution_counts, hidden.cell_metadata, hidden.outputs, hidden_keys),
-        old_cell_count=len(old_cells), new_cell_count=len(new_cells))
+        old_cell_count=len(old_cells), new_cell_count=len(new_cells), cell_ids=cell_ids)
+
+
+def _format_change(old: dict, new: dict,
+                   metadata: List[FieldChange]) -> Tuple[List[FieldChange], Optional[Tuple[str, str]]]:
+    """The nbformat version change that came with cell ids, taken out of the notebook fields.
+
+    Ids arrived with nbformat 4.5: a version change beside ids gained or lost is said once,
+    with them ("cell ids added (nbformat 4.4 → 4.5)"), not as a field of its own.
+    """
+    versions = [f"{nb.get('nbformat')}.{nb.get('nbformat_minor')}" for nb in (old, new)]
+    if versions[0] == versions[1]:
+        return metadata, None
+    rest = [c for c in metadata if c.path not in (("nbformat",), ("nbformat_minor",))]
+    return rest, (versions[0], versions[1])

@@ -5,6 +5,7 @@
   diff_to_json(diff, old_label, new_label)                  -> a dict in the schema below
   write_json(files, out)                                    -> {"schema": ..., "files": [...]}
   word_spans(old, new)                                      -> which characters of each line changed
+  ids_note(cell_ids)                                        -> `cell ids added (nbformat 4.4 → 4.5)`
 
 JSON schema "nbmerge-diff" version 1 is documented in docs/diff.md; fields are only ever added.
 """
@@ -15,12 +16,12 @@ import json
 import re
 from difflib import SequenceMatcher
 
-from .diff import CellChange, CellDiff, FieldChange, FieldOp, Hidden, Hunk, NotebookDiff
+from .diff import CellChange, CellDiff, CellIds, FieldChange, FieldOp, Hidden, Hunk, NotebookDiff
 from .textview import CELL_MARK, OUTPUT_MARK
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs start-up time; annotations are never evaluated
-    from typing import IO, Any, Dict, Iterable, List, Sequence, Tuple
+    from typing import IO, Any, Dict, Iterable, List, Optional, Sequence, Tuple
     Span = Tuple[int, int]
 
 SCHEMA = "nbmerge-diff"
@@ -165,6 +166,27 @@ def _cells(n: int) -> str:
     return f"{n} cell" if n == 1 else f"{n} cells"
 
 
+def ids_note(cell_ids: CellIds) -> str:
+    """The one line that says how cell ids changed, and the nbformat version change with them.
+
+    >>> ids_note(CellIds(4, 0, 0, False, True, ("4.4", "4.5")))
+    'cell ids added (nbformat 4.4 → 4.5)'
+    >>> ids_note(CellIds(2, 0, 1, True, True, None))
+    'cell ids: 2 added, 1 changed'
+    """
+    added, removed, changed = cell_ids.added, cell_ids.removed, cell_ids.changed
+    if added and not removed and not changed and not cell_ids.old_had_ids:
+        text = "cell ids added"
+    elif removed and not added and not changed and not cell_ids.new_has_ids:
+        text = "cell ids removed"
+    else:
+        text = "cell ids: " + ", ".join(f"{n} {word}" for n, word in
+                                        ((added, "added"), (removed, "removed"), (changed, "changed")) if n)
+    if cell_ids.formats:
+        text += f" (nbformat {cell_ids.formats[0]} → {cell_ids.formats[1]})"
+    return text
+
+
 def text_lines(diff: NotebookDiff, old_label: str, new_label: str, *, color: bool = False) -> Iterable[str]:
     """The terminal view, line by line."""
     paint = _Paint(color)
@@ -176,8 +198,10 @@ def text_lines(diff: NotebookDiff, old_label: str, new_label: str, *, color: boo
         return
     yield paint(f"--- {old_label}", BOLD)
     yield paint(f"+++ {new_label}", BOLD)
-    if diff.metadata:
+    if diff.metadata or diff.cell_ids:
         yield paint(f"{CELL_MARK} notebook", BOLD)
+        if diff.cell_ids:
+            yield paint(f"~ {ids_note(diff.cell_ids)}", YELLOW)
         for change in diff.metadata:
             yield _field_line(change, paint)
     for cell in diff.cells:
@@ -216,6 +240,8 @@ def stat_line(diff: NotebookDiff, label: str, *, whole: str = "") -> str:
     parts = [whole] if whole else []
     parts += [f"{n} {word}" for n, word in ((stat.added, "added"), (stat.removed, "removed"),
                                             (stat.modified, "modified"), (stat.moved, "moved")) if n]
+    if diff.cell_ids:
+        parts.append(ids_note(diff.cell_ids))
     if stat.metadata:
         parts.append(f"{stat.metadata} notebook field" + ("s" if stat.metadata > 1 else ""))
     if not parts:
@@ -242,6 +268,13 @@ def _field_json(change: FieldChange) -> Dict[str, Any]:
     return data
 
 
+def _ids_json(cell_ids: Optional[CellIds]) -> Optional[Dict[str, Any]]:
+    if not cell_ids:
+        return None
+    return {"added": cell_ids.added, "removed": cell_ids.removed, "changed": cell_ids.changed,
+            "nbformat": list(cell_ids.formats) if cell_ids.formats else None, "note": ids_note(cell_ids)}
+
+
 def diff_to_json(diff: NotebookDiff, old_label: str, new_label: str) -> Dict[str, Any]:
     """One notebook's diff as JSON-ready data (schema in docs/diff.md)."""
     stat = diff.stat
@@ -254,6 +287,7 @@ def diff_to_json(diff: NotebookDiff, old_label: str, new_label: str) -> Dict[str
         "stat": {"added": stat.added, "removed": stat.removed, "modified": stat.modified,
                  "moved": stat.moved, "metadata": stat.metadata},
         "metadata": [_field_json(c) for c in diff.metadata],
+        "cell_ids": _ids_json(diff.cell_ids),
         "cells": [{
             "change": c.change.value, "moved": c.moved, "old_index": c.old_index, "new_index": c.new_index,
             "cell_type": c.cell_type, "id": c.cell_id, "first_line": c.first_line,

@@ -26,7 +26,7 @@ from .html_cells import (language_of, render_cell, render_fields, render_lines_d
                          render_outputs_diff, render_plain_cells, source_block)
 from .highlight import token_lookup
 from .html_safe import joined, render_markdown
-from .render_diff import cell_heading, hidden_note, stat_line
+from .render_diff import cell_heading, hidden_note, ids_note, stat_line
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs start-up time; annotations are never evaluated
@@ -120,8 +120,8 @@ def _index(files: List[FileDiff]) -> str:
         label = item.old_label if item.new_label == DEV_NULL else item.new_label
         links = [f'<li><a href="#f{n}-c{k}">{escape(cell_heading(cell))}</a></li>'
                  for k, cell in enumerate(item.diff.cells, 1)]
-        if item.diff.metadata:
-            links.insert(0, f'<li><a href="#f{n}-meta">notebook metadata</a></li>')
+        if item.diff.metadata or item.diff.cell_ids:
+            links.insert(0, f'<li><a href="#f{n}-meta">{_notebook_heading(item.diff)}</a></li>')
         total += len(links)
         changes = (f'<details class="changes"{" open" if len(links) <= INDEX_OPEN_LIMIT else ""}>'
                    f'<summary>{len(links)} change{"s" if len(links) != 1 else ""}</summary><ol>'
@@ -141,9 +141,11 @@ def _write_notebook(out: IO[str], n: int, item: FileDiff, options: DiffOptions) 
               f'<span class="new">{escape(item.new_label)}</span></h2>\n')
     if diff.identical:
         out.write('<p class="none">no differences</p>\n')
-    if diff.metadata:
-        out.write(f'<article class="change meta" id="f{n}-meta"><h3>notebook metadata</h3>'
-                  + render_fields(diff.metadata) + "</article>\n")
+    if diff.metadata or diff.cell_ids:
+        ids = f'<p class="cell-ids">{escape(ids_note(diff.cell_ids))}</p>' if diff.cell_ids else ""
+        fields = render_fields(diff.metadata) if diff.metadata else ""
+        out.write(f'<article class="change meta" id="f{n}-meta"><h3>{_notebook_heading(diff)}</h3>'
+                  + ids + fields + "</article>\n")
     old_cells = item.old.get("cells") or []
     new_cells = item.new.get("cells") or []
     cursor = 0  # the next new cell not yet shown
@@ -163,6 +165,11 @@ def _write_notebook(out: IO[str], n: int, item: FileDiff, options: DiffOptions) 
     if note:
         out.write(f'<p class="hidden-note">{escape(note)}</p>\n')
     out.write("</section>\n")
+
+
+def _notebook_heading(diff: NotebookDiff) -> str:
+    """What the notebook-level block holds: metadata, or only the cells' ids (see ids_note)."""
+    return "notebook metadata" if diff.metadata else "notebook: cell ids"
 
 
 def _write_unchanged(out: IO[str], cells: list, start: int, end: int, options: DiffOptions) -> None:

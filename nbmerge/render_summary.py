@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 
 from .diff import CellChange
-from .render_diff import cell_heading, hidden_note
+from .render_diff import cell_heading, hidden_note, ids_note
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs start-up time; annotations are never evaluated
@@ -99,6 +99,8 @@ def _section(old_label: str, new_label: str, diff: NotebookDiff) -> str:
     parts = [f"\n### {code_span(_label(old_label, new_label))}\n\n"]
     if old_label != new_label:
         parts.append(f"{code_span(old_label)} → {code_span(new_label)}\n\n")
+    if diff.cell_ids:
+        parts.append(f"- {ids_note(diff.cell_ids)}\n")
     if diff.metadata:
         parts.append("- notebook metadata: " + ", ".join(code_span(c.dotted) for c in diff.metadata[:10])
                      + (" …" if len(diff.metadata) > 10 else "") + "\n")

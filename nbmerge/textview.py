@@ -1,6 +1,7 @@
 """A notebook as readable text: cell headers, sources, outputs summarised, metadata in one line a key.
 
   notebook_lines(nb, path=...)   -> the text view, line by line (what git's textconv prints)
+  cell_header(position, cell)    -> `━━ cell 3 · code`; ids_line(cells) -> `cell ids: a b -`, all on one line
   output_lines(output)           -> one output as text: a header line, then its text if any
   notebook_text(data, path)      -> the whole view of notebook bytes, and its malformed parts
                                     (each shown in place as its raw JSON, marked unreadable)
@@ -153,10 +154,33 @@ def count_ranges(counts: Sequence[Optional[int]]) -> str:
 
 
 def cell_header(position: Optional[int], cell: dict) -> str:
-    """`━━ cell 3 · code · id load-data`: position (1-based), type and id."""
-    ident = cell_id(cell)
+    """`━━ cell 3 · code`: position (1-based) and type.
+
+    Not the id: Jupyter gives every cell one when it saves a 4.4 notebook as 4.5, and with
+    ids in the headers git would show every header changed. They are one line, ids_line.
+    """
     where = f"cell {position}" if position is not None else "cell"
-    return f"{CELL_MARK} {where} · {cell.get('cell_type', '?')}" + (f" · id {ident}" if ident else "")
+    return f"{CELL_MARK} {where} · {cell.get('cell_type', '?')}"
+
+
+def ids_line(cells: Sequence[dict]) -> Optional[str]:
+    """`cell ids: load plot -`: every cell's id in order (`-` for none), or their count and
+    checksum when too long to read; None when no cell has one.
+
+    The checksum is zlib's crc32, not sha256: any notebook of twenty cells with ids would
+    otherwise load OpenSSL (~3-10 ms) on every textconv start, and a checksum only has
+    to change when an id does.
+    """
+    ids = [cell_id(c) or "-" for c in cells]
+    if ids.count("-") == len(ids):
+        return None
+    text = " ".join(ids)
+    if len(text) > COUNTS_LIMIT:
+        import zlib
+
+        checksum = zlib.crc32(text.encode("utf-8", "surrogatepass"))
+        text = f"<{len(ids) - ids.count('-')} of {len(ids)} cells, crc32:{checksum:08x}>"
+    return f"cell ids: {text}"
 
 
 def notebook_lines(nb: dict, *, index: bool = True, notes: Sequence[Note] = ()) -> List[str]:
@@ -186,6 +210,9 @@ def notebook_lines(nb: dict, *, index: bool = True, notes: Sequence[Note] = ()) 
         if len(ranges) > COUNTS_LIMIT:
             ranges = f"<{len(counts)} code cells, sha256:{short_hash(ranges)}>"
         lines.append(f"execution counts: {ranges}")
+    ids = ids_line(cells)
+    if ids:
+        lines.append(ids)
     for position, cell in enumerate(cells, 1):
         lines.append("")
         lines.append(cell_header(position if index else None, cell))

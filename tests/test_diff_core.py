@@ -169,8 +169,20 @@ def test_textconv_without_positions_and_usage(capsys):
 
     book = nb(md("# T", "a"), code("x = 1"))
     assert [l for l in notebook_lines(book, index=False) if l.startswith("━━ cell")] == \
-        ["━━ cell · markdown · id a", "━━ cell · code"]
+        ["━━ cell · markdown", "━━ cell · code"]
+    assert "cell ids: a -" in notebook_lines(book, index=False)  # ids: one line, `-` for a cell without
     assert run_textconv([]) == 2 and "usage: nbmerge textconv" in capsys.readouterr().err
+
+
+def test_textconv_ids_stay_one_line_on_a_long_notebook():
+    """Forty cells with ids: one line with a checksum, which changes with any one id."""
+    book = nb(*(code(f"x{n} = {n}", f"cell-{n:03d}") for n in range(40)))
+    lines = notebook_lines(book, index=False)
+    (ids,) = [line for line in lines if line.startswith("cell ids: ")]
+    assert ids.startswith("cell ids: <40 of 40 cells, crc32:") and len(ids) < 80
+    book["cells"][17]["id"] = "recreated"
+    assert [line for line in notebook_lines(book, index=False) if line.startswith("cell ids: ")] != [ids]
+    assert not any(line.startswith("cell ids") for line in notebook_lines(nb(code("x"))))
 
 
 edits = st.lists(st.tuples(st.sampled_from(["edit", "insert", "delete", "move", "rerun"]),

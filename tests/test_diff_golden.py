@@ -27,6 +27,7 @@ GOLDEN = [
 ] + [
     ("metadata-only", ["--color=never", "--full"], "expected-full.txt"),
     ("rerun-only", ["--color=never", "--full"], "expected-full.txt"),
+    ("ids-added", ["--color=never", "--full"], "expected-full.txt"),
     ("outputs-only", ["--color=never", "--sources-only"], "expected-sources-only.txt"),
 ]
 
@@ -59,10 +60,11 @@ def test_json_agrees_with_text(case):
     (file,) = data["files"]
     text = (CASES / case / "expected.txt").read_text(encoding="utf-8")
     assert data["schema"] == "nbmerge-diff" and data["version"] == 1
-    assert text.count("\n━━ ") + text.startswith("━━ ") == len(file["cells"]) + bool(file["metadata"])
+    notebook_block = bool(file["metadata"] or file["cell_ids"])
+    assert text.count("\n━━ ") + text.startswith("━━ ") == len(file["cells"]) + notebook_block
     stat = file["stat"]
     assert stat["added"] - stat["removed"] == file["new_cell_count"] - file["old_cell_count"]
-    assert file["identical"] == (not file["cells"] and not file["metadata"])
+    assert file["identical"] == (not file["cells"] and not notebook_block)
 
 
 def test_exit_code_follows_the_shown_diff():
@@ -98,6 +100,7 @@ PROCESS_VIEWS = [
     ("add-remove-move", ["--json"], "expected.json"),
     ("metadata-only", ["--color", "never", "--full"], "expected-full.txt"),
     ("outputs-only", ["--sources-only", "--color=never"], "expected-sources-only.txt"),
+    ("ids-added", ["--color=never"], "expected.txt"),  # the plain path (diff_plain), not click's
 ]
 
 
