@@ -303,8 +303,15 @@ def _summarise_attachments(value: Any) -> Any:
     # Attachments are base64 blobs: compare and show them by size and hash.
     if not isinstance(value, dict):
         return value
-    return {name: compact(bundle) if not isinstance(bundle, dict) else
-            {mime: compact(data) for mime, data in bundle.items()} for name, bundle in value.items()}
+    return {name: _summarised(bundle) if not isinstance(bundle, dict) else
+            {mime: _summarised(data) for mime, data in bundle.items()} for name, bundle in value.items()}
+
+
+def _summarised(value: Any) -> Any:
+    # A short value stays itself (the renderer writes it as JSON once); a long one becomes its
+    # size and hash. compact's JSON never starts with "<", its summary always does.
+    summary = compact(value)
+    return summary if summary.startswith("<") else value
 
 
 class _HiddenCounter:

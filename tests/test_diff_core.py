@@ -91,6 +91,22 @@ def test_outputs_summarise_binary_data_by_type_size_and_hash():
     assert lines[1].startswith("── image/png 8 B sha256:") and lines[2:] == ["── text/plain", "<Figure>"]
 
 
+def test_a_small_attachment_value_is_shown_quoted_once():
+    """Issue 12: a short value reads `"hi" → "ho"`, quoted once; a long one is its size and hash."""
+    from nbmerge.render_diff import diff_to_json, text_lines
+
+    def with_attachment(png, text):
+        cell = dict(md("![x](attachment:a.png)", "a"), attachments={"a.png": {"image/png": png, "text/plain": text}})
+        return nb(cell)
+
+    diff = diff_notebooks(with_attachment("iVBORw0KGgo=", "hi"), with_attachment("A" * 400, "ho"))
+    lines = [line for line in text_lines(diff, "a", "b") if line.startswith("~ attachments")]
+    assert lines[0].startswith('~ attachments["a.png"]["image/png"]: "iVBORw0KGgo=" → "<')
+    assert lines[1] == '~ attachments["a.png"]["text/plain"]: "hi" → "ho"'
+    fields = diff_to_json(diff, "a", "b")["cells"][0]["fields"]
+    assert [(f["old"], f["new"]) for f in fields][1] == ("hi", "ho")
+
+
 def test_textconv_shows_output_only_and_metadata_only_changes():
     base = nb(code("x", "a", count=1, outputs=[{"output_type": "stream", "name": "stdout", "text": "1\n"}]))
     other_output = nb(code("x", "a", count=1, outputs=[{"output_type": "stream", "name": "stdout", "text": "2\n"}]))
