@@ -161,6 +161,19 @@ def test_nbmerge_diff_follows_a_rename_between_revisions(textconv_repo):
     assert stat == "sales.ipynb → report.ipynb: 1 modified\n"
 
 
+def test_a_notebook_added_to_the_index_shows_against_a_revision(textconv_repo, monkeypatch):
+    """`nbmerge diff HEAD` is `git diff HEAD`: a notebook staged since HEAD is new, staged or
+    not since; one deleted from the work tree is deleted (the index says what is tracked)."""
+    monkeypatch.chdir(textconv_repo)
+    shutil.copyfile(CASES / "x2-no-ids/a.ipynb", textconv_repo / "new.ipynb")
+    run_git(textconv_repo, "add", "new.ipynb")
+    assert invoke(diff_command, "--stat", "HEAD").stdout == "new.ipynb: new notebook, 8 added\n"
+    assert invoke(diff_command, "--stat", "HEAD", "--", "new.ipynb").stdout == "new.ipynb: new notebook, 8 added\n"
+    (textconv_repo / "sales.ipynb").unlink()
+    assert invoke(diff_command, "--stat", "HEAD").stdout == \
+        "new.ipynb: new notebook, 8 added\nsales.ipynb: deleted notebook, 3 removed\n"
+
+
 @pytest.mark.parametrize("args,message", [
     (["nosuchrev", "--", "sales.ipynb"], "Error: nosuchrev: unknown revision"),
     (["HEAD", "--", "nothere.ipynb"], "Error: nothere.ipynb: no such path in HEAD or the working tree"),

@@ -85,7 +85,10 @@ def revision_pairs(revs: List[str], paths: List[str]) -> List[Tuple[Side, Side]]
     if len(trees) == 2:
         delta_source = repo.diff(trees[0], trees[1])
     elif len(trees) == 1:
-        delta_source = trees[0].diff_to_workdir()
+        # As `git diff REV`: the index says what is tracked, so a notebook staged since REV is
+        # new (libgit2's tree-to-workdir alone ignores the index and misses it).
+        delta_source = trees[0].diff_to_index(repo.index)
+        delta_source.merge(repo.diff())
     else:
         delta_source = repo.diff()  # index against working tree, as plain `git diff`
     # A renamed notebook is one diff from its old path to its new one, as git shows it
