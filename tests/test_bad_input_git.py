@@ -215,6 +215,28 @@ def test_class_11_deeply_nested_pyproject_never_stops_git(git_repo):
     assert "━━ cell" in run_git(git_repo, "show", "HEAD~1").stdout
 
 
+def test_class_11_a_bad_pyproject_never_stops_git_mergetool(repo):
+    """`git mergetool --tool=nbmerge` merges with default settings, as the driver does, and
+    says so in one line: a config git runs us under must not stop settling a merge."""
+    (repo / "pyproject.toml").write_text("[tool.nbmerge]\nno-such-key = 1\n")
+    write(repo / "n.ipynb", notebook(markdown("x"), code("z", cell_id="c")))
+    commit_all(repo, "base")
+    run_git(repo, "checkout", "-qb", "theirs")
+    write(repo / "n.ipynb", notebook(markdown("y"), code("z", cell_id="c")))
+    commit_all(repo, "theirs")
+    run_git(repo, "checkout", "-q", "main")
+    write(repo / "n.ipynb", notebook(markdown("x"), code("w", cell_id="c")))
+    commit_all(repo, "ours")
+    # a merge git left unmerged (here: a driver that gave up), settled with the mergetool
+    run_git(repo, "-c", "merge.nbmerge.driver=false", "merge", "theirs", "-m", "merge", check=False)
+    tool = run_git(repo, "mergetool", "--tool=nbmerge", "--no-prompt", "n.ipynb", check=False)
+    assert tool.returncode == 0, tool.stdout + tool.stderr
+    said = [line for line in tool.stderr.splitlines() if "pyproject.toml" in line]
+    assert len(said) == 1 and "default settings" in said[0] and "Traceback" not in tool.stderr
+    assert [c["source"] for c in load_json(repo / "n.ipynb")["cells"]] == ["y", "w"]
+    assert run_git(repo, "ls-files", "-u").stdout == ""
+
+
 def test_nbformat_3_notebooks_merge_and_diff(repo):
     shutil.copyfile(BAD / "nbformat3_cells.ipynb", repo / "old.ipynb")
     commit_all(repo, "base")

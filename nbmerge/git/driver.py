@@ -71,6 +71,16 @@ def text_fallback(base: bytes, ours: bytes, theirs: bytes, options: MergeOptions
     return merged.encode("utf-8")
 
 
+def settings_for_git(start: str):
+    """[tool.nbmerge] from start upwards for a merge git runs; None (the defaults) when it
+    cannot be read, said in one line: a bad config must not stop a merge."""
+    try:
+        return load_settings(start=start)
+    except NbmergeError as exc:
+        print(f"nbmerge: {exc}; merging with default settings", file=sys.stderr)
+        return None
+
+
 def git_conflict_style(unset: ConflictStyle = ConflictStyle.MERGE) -> ConflictStyle:
     """merge.conflictStyle of the repository git is merging in (the cwd); unset when none is set."""
     import subprocess  # only a conflict needs it; it costs start-up time
@@ -173,11 +183,7 @@ def run_merge_driver(argv: "list[str]") -> int:
         print(f"nbmerge: {STRATEGY_ENV}={strategy_name!r} is not one of "
               f"{', '.join(s.value for s in Strategy)}; marking conflicts", file=sys.stderr)
         strategy = Strategy.MARKERS
-    try:  # [tool.nbmerge], looked up from the notebook's folder
-        settings = load_settings(start=os.path.dirname(args["path"] or ""))
-    except NbmergeError as exc:  # a bad config must not stop a merge: say so, use defaults
-        print(f"nbmerge: {exc}; merging with default settings", file=sys.stderr)
-        settings = None
+    settings = settings_for_git(os.path.dirname(args["path"] or ""))  # from the notebook's folder
     options = merge_options(
         settings,
         conflict_style=ConflictStyle(args.get("conflict_style", "merge")),

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import os
 
-from ..config import load_settings, merge_options
+from ..config import merge_options
 from ..notebook import read_file, write_file_atomic
 from ..policy import ConflictStyle
-from .driver import git_conflict_style, merge_bytes
+from .driver import git_conflict_style, merge_bytes, settings_for_git
 
 
 def merge_into(base: str, local: str, remote: str, merged: str):
@@ -24,7 +24,7 @@ def merge_into(base: str, local: str, remote: str, merged: str):
     # git passes an empty or missing BASE when both sides added the file
     base_data = read_file(base) if base and os.path.exists(base) else b""
     local_data, remote_data = read_file(local), read_file(remote)
-    options = merge_options(load_settings(start=os.path.dirname(os.path.abspath(merged))),
+    options = merge_options(settings_for_git(os.path.dirname(os.path.abspath(merged))),
                             conflict_style=git_conflict_style(unset=ConflictStyle.DIFF3))
     names = (f"{merged} (base)", f"{merged} (local)", f"{merged} (remote)")
     result = merge_bytes(base_data, local_data, remote_data, options, names=names)
