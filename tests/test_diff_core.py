@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import doctest
+import json
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -236,3 +237,35 @@ def test_cells_read_in_order_and_each_once(sources, changes, ids):
         if cell["source"] not in old_sources:  # new or edited: must be on screen
             assert s in shown_new, (s, cell["source"])
     assert result.stat.added - result.stat.removed == len(new_cells) - len(old_cells)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(["import pandas as pd", "df = pd.read_csv('sales.csv')", "df = df.dropna()",
+                                 "totals = df.groupby('region').amount.sum()", "totals.plot(kind='bar')",
+                                 "print(len(df))", "df.describe()", "# Sales by region", "df.head(10)"]),
+                min_size=1, max_size=9, unique=True),
+       st.lists(st.booleans(), min_size=10, max_size=10))
+def test_gaining_ids_reads_as_the_edits_alone(sources, edited):
+    """Property: a 4.4 notebook upgraded by nbformat (an id on every cell, random) with some
+    cells edited in place reads as exactly those cells modified, plus one line for the ids;
+    the other way round (ids dropped) as the same cells and `cell ids removed`."""
+    import nbformat
+    import nbformat.v4
+
+    from nbmerge.diff import CellIds
+
+    old = {"cells": [code(s) for s in sources], "metadata": {}, "nbformat": 4, "nbformat_minor": 4}
+    new = nbformat.v4.upgrade(nbformat.from_dict(json.loads(json.dumps(old))), from_version=4, from_minor=4)
+    new = json.loads(json.dumps(new))
+    new["metadata"].pop("orig_nbformat_minor")  # nbformat.write drops it, as Jupyter's save does
+    changed = [n for n in range(len(sources)) if edited[n]]
+    for n in changed:
+        new["cells"][n]["source"] += "  # checked 2024"
+    forward, backward = diff_notebooks(old, new), diff_notebooks(new, old)
+    assert [(c.change, c.old_index, c.new_index) for c in forward.cells] == \
+        [(CellChange.MODIFIED, n, n) for n in changed]
+    assert all(f.path != ("id",) for c in forward.cells for f in c.fields) and forward.metadata == ()
+    assert forward.cell_ids == CellIds(len(sources), 0, 0, False, True, ("4.4", "4.5"))
+    assert [(c.change, c.old_index, c.new_index) for c in backward.cells] == \
+        [(CellChange.MODIFIED, n, n) for n in changed]
+    assert backward.cell_ids == CellIds(0, len(sources), 0, True, False, ("4.5", "4.4"))
