@@ -150,3 +150,21 @@ def test_conflicts_in_a_folder(tmp_path):
     write(tmp_path / "clean.ipynb", BASE)
     result = run_nbmerge("conflicts", tmp_path, check=1)
     assert {line.split(":")[0] for line in result.stdout.splitlines()} == {str(tmp_path / "sub" / "a.ipynb")}
+
+
+@pytest.mark.parametrize("flags", [[], ["--json"]])
+def test_a_reader_that_stops_reading_ends_conflicts_quietly(tmp_path, flags):
+    """`nbmerge conflicts --json | head`: no traceback when head leaves; exit 1, as click's commands."""
+    import subprocess
+
+    from conftest import NBMERGE
+
+    marked = tmp_path / "marked.ipynb"
+    write(marked, notebook(*[("code", f"c{n}", "<<<<<<< a\n1\n=======\n2\n>>>>>>> b\n") for n in range(1500)]))
+    # Far more than a pipe holds (64 KiB): closing the read end unread makes a later write fail.
+    proc = subprocess.Popen([*NBMERGE, "conflicts", *flags, str(marked)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 1
+    assert "Traceback" not in err and "BrokenPipe" not in err and "Exception ignored" not in err

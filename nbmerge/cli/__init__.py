@@ -3,6 +3,7 @@
   main(argv=None)        -> run a command; exits with its code
   COMMANDS               -> name -> Entry(click command, plain-argv twin or None)
   run_plain(entry, argv) -> a plain-argv entry's exit code, errors mapped as click maps them
+  quiet_broken_pipe()    -> after `nbmerge ... | head` left: the rest of standard output to nowhere
 
 Each command's click twin lives in its family module (cli/merge.py, cli/diff.py, ...) and
 loads only when that command runs. The commands git runs once per file (`merge-driver`,
@@ -16,6 +17,7 @@ This module is the console script's target (`nbmerge.cli:main`, the name every i
 """
 
 import importlib
+import os
 import sys
 from collections import namedtuple
 
@@ -66,6 +68,15 @@ def run_plain(entry, argv):
     except NbmergeError as exc:
         sys.stderr.write(f"Error: {exc}\n")
         return exc.exit_code
+    except BrokenPipeError:  # `nbmerge conflicts | head` once head has left: exit 1, as click does
+        quiet_broken_pipe()
+        return 1
+
+
+def quiet_broken_pipe() -> None:
+    """After the reader of standard output stopped reading: send the rest nowhere, quietly."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
 
 
 def main(argv=None) -> None:

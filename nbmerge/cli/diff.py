@@ -23,8 +23,9 @@ from ..errors import PathError, UsageError
 from ..git.external_diff import DEV_NULL, external_diff
 from ..git.revisions import in_repo, load_pair, revision_pairs
 from ..notebook import write_file_atomic
-from .diff_plain import (COLORS, DEFAULT_CONTEXT, VIEW_FLAGS, diff_options, differs, file_pair,
-                         quiet_broken_pipe, stdout, want_color, write_diffs)
+from . import quiet_broken_pipe
+from .diff_plain import (COLORS, DEFAULT_CONTEXT, VIEW_FLAGS, diff_options, differs, file_pair, stdout,
+                         want_color, write_diffs)
 from .group import Command, command
 
 

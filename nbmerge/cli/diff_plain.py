@@ -23,6 +23,7 @@ from ..git.external_diff import DEV_NULL, external_diff
 from ..git.revisions import Side, load_pair
 from ..notebook import read_file
 from ..render_diff import diff_to_json, stat_line, write_json, write_text
+from . import quiet_broken_pipe
 from .plain_argv import parse_argv
 
 TYPE_CHECKING = False
@@ -64,12 +65,6 @@ def stdout() -> IO[str]:
     if hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(encoding="utf-8", errors="replace")
     return sys.stdout
-
-
-def quiet_broken_pipe() -> None:
-    """After `nbmerge diff ... | head` stopped reading: send the rest nowhere, quietly."""
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
 
 
 def file_pair(old_path: str, new_path: str) -> Tuple[Side, Side]:
