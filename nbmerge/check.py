@@ -22,23 +22,23 @@ from typing import Iterator, List, Optional, Tuple
 
 from .clean import CleanOptions, Finding, Rule, clean_notebook, has_tag
 from .errors import NotebookReadError, UnreadableFile
-from .markers import ALLOW_MARKERS_TAG, MIN_SIZE, conflict_blocks
+from .markers import ALLOW_MARKERS_TAG, GIT_SIZE, conflict_blocks, find_hunks
 from .notebook import cell_id, parse_notebook, source_text
 
 
-_GIT_MARKER = re.compile(r"^<{7,}(?: |$)", re.M)
 _JSON_POSITION = re.compile(r"at line (\d+) column")
 _SCHEMA_CELL = re.compile(r"cells\[(\d+)\]")
 
 
 class MarkerRules(namedtuple("MarkerRules", "sizes allow_tag", defaults=(None, ALLOW_MARKERS_TAG))):
     """What counts as a conflict left in a cell: git's conflict-marker-size for each path
-    ({path: size}, from the attributes; 7 where unset), and the tag that allows a cell."""
+    ({path: size}, from the attributes; 7 where unset or git cannot say), and the tag that
+    allows a cell."""
 
     __slots__ = ()
 
     def size(self, path: str) -> int:
-        return (self.sizes or {}).get(path, MIN_SIZE)
+        return (self.sizes or {}).get(path, GIT_SIZE)
 
 
 def check_bytes(data: bytes, path: str, options: CleanOptions = CleanOptions(), *,
@@ -74,9 +74,10 @@ def check_file(path: str, options: CleanOptions = CleanOptions(), *, schema: boo
 
 def _unparseable(data: bytes, path: str, problem: str) -> Finding:
     text = data.decode("utf-8", errors="replace")
-    marker = _GIT_MARKER.search(text)
-    if marker and "\0" not in text:
-        line = text.count("\n", 0, marker.start()) + 1
+    # git's line merge of the JSON, at any size: no line of JSON starts with `<`
+    blocks = [] if "\0" in text else find_hunks(text.split("\n"))
+    if blocks:
+        line = blocks[0].start + 1
         return Finding(Rule.GIT_MARKERS, f"git left conflict markers in the file (line {line}); "
                                          f"run `nbmerge fix {path}`", path=path, line=line)
     position = _JSON_POSITION.search(problem)

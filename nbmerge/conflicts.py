@@ -1,6 +1,6 @@
 """What is left to resolve in a notebook after a merge: found in the file, as plain data.
 
-  find_conflicts(nb)                  -> [OpenConflict] in notebook order, each with a stable id
+  find_conflicts(nb, fits=None)       -> [OpenConflict] in notebook order, each with a stable id
   select(conflicts, wanted)           -> the conflicts named by ids or unique id prefixes
   conflicts_document(notebooks)       -> the `nbmerge conflicts --json` document
   describe(conflict)                  -> one line: `conflict 3f9a2c · cell 7 (id a1b2) · source · 2 hunks`
@@ -21,13 +21,13 @@ from collections import namedtuple
 from enum import Enum
 
 from .errors import UnknownConflict
-from .markers import ADDED_LABEL, DELETED_LABEL, find_hunks
+from .markers import ADDED_LABEL, DELETED_LABEL, find_hunks, may_hold_markers
 from .metamerge import CONFLICTS_KEY
 from .notebook import cell_id, source_text
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs start-up time; annotations are never evaluated
-    from typing import Iterable, List, Optional, Sequence, Tuple
+    from typing import Callable, Iterable, List, Optional, Sequence, Tuple
 
 SCHEMA_VERSION = 1
 
@@ -66,14 +66,18 @@ class OpenConflict(namedtuple("OpenConflict", "id kind cell_index cell_id field 
         return None
 
 
-def find_conflicts(nb: dict) -> List[OpenConflict]:
-    """Every conflict left in nb: cells in order, then the notebook's metadata."""
+def find_conflicts(nb: dict, fits: Optional[Callable[[int], bool]] = None) -> List[OpenConflict]:
+    """Every conflict left in nb: cells in order, then the notebook's metadata.
+
+    fits(size): which complete blocks of markers are conflicts (markers.find_hunks; the CLI
+    passes git's conflict-marker-size for the file, git.attributes.marker_fits); None: all.
+    """
     found: List[OpenConflict] = []
     for index, cell in enumerate(nb.get("cells", [])):
         ident = cell_id(cell)
         text = source_text(cell)
-        if "<<<<<<<" in text:
-            hunks = find_hunks(text.splitlines(keepends=True))
+        if may_hold_markers(text):
+            hunks = find_hunks(text.splitlines(keepends=True), fits=fits)
             if hunks:
                 found.append(_unnamed(_line_kind(hunks), index, ident, "source", tuple(hunks), None))
         for entry in recorded_entries(cell.get("metadata")):

@@ -1,16 +1,22 @@
 """git's conflict markers in text: the one parser that check, fix and resolve share.
 
-  find_hunks(lines, strict=False) -> [Hunk]: each marked block, its sides, labels and size
+  find_hunks(lines, strict=False, fits=None) -> [Hunk]: each marked block, its sides, labels and size
   Hunk                            -> start/stop line indices, ours/base/theirs lines, labels
+  git_sizes(size)                 -> fits for git's conflict-marker-size: it, or 2, 4, … longer
+  may_hold_markers(text)          -> False when no line of text can open a block (the cheap test)
   DELETED_LABEL, ADDED_LABEL      -> what the merge appends to a label for delete/modify, add/add
   conflict_blocks(text, size=7, markdown=False)
                                   -> lines where check sees a conflict left in a cell's source
   ALLOW_MARKERS_TAG               -> the tag that lets a cell show markers (check skips it)
 
-A block is `<<<<<<<` … [`|||||||` …] `=======` … `>>>>>>>`: any labels, the merge, diff3 and
-zdiff3 styles, and any marker size from git's default 7 up (git's conflict-marker-size). A
-marker of another size inside a block, or a `>>>>>>>` before the separator, is content: that
-is how a nested conflict or a setext heading (`Title` over `=======`) stays what it is.
+A block is `<<<<<<<` … [`|||||||` …] `=======` … `>>>>>>>`, complete and in that order, every
+marker of one size: any labels, the merge, diff3 and zdiff3 styles, any size (git's
+conflict-marker-size; 7 by default). A marker of another size inside a block, or a `>>>>>>>`
+before the separator, is content: that is how a nested conflict or a setext heading (`Title`
+over `=======`) stays what it is. Short runs (`<<<`, `===`) are common in text, so an open
+line that no separator and close of its own size follow is text too; in a cell, fits keeps
+only blocks of git's size for the file (see git_sizes). In a file git's line merge filled
+(fix), every block counts: no line of JSON starts with `<`.
 """
 
 from __future__ import annotations
@@ -19,11 +25,12 @@ from collections import namedtuple
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs start-up time; annotations are never evaluated
-    from typing import List, Sequence
+    from typing import Callable, List, Optional, Sequence
 
-MIN_SIZE = 7  # git's default conflict-marker-size; shorter runs of < are too common in text
+GIT_SIZE = 7  # git's default conflict-marker-size
 DELETED_LABEL = "(deleted this cell)"  # after the label of the side that deleted the cell
 ADDED_LABEL = "(added this cell)"  # after both labels when both sides added look-alike cells
+
 
 class Hunk(namedtuple("Hunk", "start stop ours base theirs labels size")):
     """One marked block in a list of lines.
@@ -36,47 +43,90 @@ class Hunk(namedtuple("Hunk", "start stop ours base theirs labels size")):
     __slots__ = ()
 
 
+def git_sizes(size: int) -> Callable[[int], bool]:
+    """fits for blocks git writes with conflict-marker-size size: that size, or 2, 4, … longer
+    (a criss-cross merge writes the inner merge's markers longer).
+
+    >>> [n for n in range(1, 12) if git_sizes(7)(n)]
+    [7, 9, 11]
+    """
+    return lambda width: width >= size and (width - size) % 2 == 0
+
+
+def may_hold_markers(text: str) -> bool:
+    """Whether a line of text starts with `<`: without one there is no block to look for."""
+    return text[:1] == "<" or "\n<" in text or "\r<" in text
+
+
 def _is_marker(bare: str, char: str, size: int) -> bool:
     return bare[:size] == char * size and (len(bare) == size or bare[size] == " ")
 
 
-def find_hunks(lines: Sequence[str], *, strict: bool = False) -> List[Hunk]:
+def _open_width(bare: str) -> int:
+    """The size of the open marker bare is (a run of `<` alone or before a space); else 0."""
+    run = len(bare) - len(bare.lstrip("<"))
+    return run if run and (run == len(bare) or bare[run] == " ") else 0
+
+
+def find_hunks(lines: Sequence[str], *, strict: bool = False,
+               fits: Optional[Callable[[int], bool]] = None) -> List[Hunk]:
     """The marked blocks in lines, in order.
 
-    An unclosed block is content (strict=False) or a ValueError naming its line (strict=True).
+    An open line without a separator and a close of its size after it is content
+    (strict=False) or a ValueError naming its line (strict=True). fits(size): whether a
+    complete block of that size is a conflict (None: every size); it is asked only about
+    complete blocks, so a costly answer (git's attribute) is paid only when one is there.
     """
     hunks: List[Hunk] = []
-    state = None
-    start = size = 0
-    sides: dict = {}
-    labels: dict = {}
-    for number, line in enumerate(lines):
-        bare = line.rstrip("\r\n")
-        if state is None:
-            if bare[:MIN_SIZE] != "<" * MIN_SIZE:  # nearly every line
-                continue
-            run = len(bare) - len(bare.lstrip("<"))
-            if run == len(bare) or bare[run] == " ":
-                state, start, size = "ours", number, run
-                sides = {"ours": [], "base": None, "theirs": []}
-                labels = {"ours": bare[run + 1:], "base": "", "theirs": ""}
-        elif state in ("ours", "base") and bare == "=" * size:
-            state = "theirs"
-        elif state == "ours" and _is_marker(bare, "|", size):
-            state, sides["base"] = "base", []
-            labels["base"] = bare[size:].strip()
-        elif state == "theirs" and _is_marker(bare, ">", size):
-            labels["theirs"] = bare[size:].strip()
-            base = sides["base"]
-            hunks.append(Hunk(start, number + 1, tuple(sides["ours"]),
-                              None if base is None else tuple(base), tuple(sides["theirs"]),
-                              (labels["ours"], labels["base"], labels["theirs"]), size))
-            state = None
+    unclosed = set()  # sizes with no complete block below: none below a later open either
+    refused = set()  # sizes fits said no to
+    stop = 0
+    for number in [i for i, line in enumerate(lines) if line[:1] == "<"]:  # few lines: skip the rest
+        if number < stop:
+            continue  # inside the block just found: content
+        bare = lines[number].rstrip("\r\n")
+        size = _open_width(bare)
+        if not size or size in unclosed or size in refused:
+            continue
+        hunk = _block(lines, number, size, bare[size + 1:])
+        if hunk is None:
+            if strict:
+                raise ValueError(f"the conflict opened at line {number + 1} is never closed")
+            unclosed.add(size)
+        elif fits is None or fits(size):
+            hunks.append(hunk)
+            stop = hunk.stop
         else:
-            sides[state].append(line)
-    if state is not None and strict:
-        raise ValueError(f"the conflict opened at line {start + 1} is never closed")
+            refused.add(size)
     return hunks
+
+
+def _block(lines: Sequence[str], start: int, size: int, label: str) -> Optional[Hunk]:
+    """The block opened at lines[start] with markers of size, or None when it is never closed."""
+    separator = "=" * size
+    state = "ours"
+    sides: dict = {"ours": [], "base": None, "theirs": []}
+    labels = [label, "", ""]
+    for number in range(start + 1, len(lines)):
+        line = lines[number]
+        if line[:1] in _MARKER_STARTS:
+            bare = line.rstrip("\r\n")
+            if state != "theirs" and bare == separator:
+                state = "theirs"
+                continue
+            if state == "ours" and _is_marker(bare, "|", size):
+                state, sides["base"], labels[1] = "base", [], bare[size:].strip()
+                continue
+            if state == "theirs" and _is_marker(bare, ">", size):
+                labels[2] = bare[size:].strip()
+                base = sides["base"]
+                return Hunk(start, number + 1, tuple(sides["ours"]), None if base is None else tuple(base),
+                            tuple(sides["theirs"]), tuple(labels), size)
+        sides[state].append(line)
+    return None
+
+
+_MARKER_STARTS = ("=", "|", ">")
 
 
 # ---------------------------------------------------------------- what check calls a leftover conflict
@@ -85,45 +135,32 @@ ALLOW_MARKERS_TAG = "nbmerge-allow-markers"  # a cell with this tag may show mar
 _FENCES = ("```", "~~~")
 
 
-def conflict_blocks(text: str, size: int = MIN_SIZE, *, markdown: bool = False) -> List[int]:
+def conflict_blocks(text: str, size: int = GIT_SIZE, *, markdown: bool = False) -> List[int]:
     """Lines (from 1) where a conflict left in a cell's source opens.
 
     A block of find_hunks whose markers are git's conflict-marker-size for the path, or 2, 4, …
-    longer (a criss-cross merge writes the inner merge's markers longer); an open marker of
-    any other size is text. In markdown, lines inside a fenced code block are text: that is
-    where a notebook documents git's markers. (Markers sit at column 0, so an indented block
-    never holds one.)
+    longer (git_sizes). In markdown, lines inside a fenced code block are text: that is where
+    a notebook documents git's markers. (Markers sit at column 0, so an indented block never
+    holds one.)
     """
-    if "<" * size not in text:
+    if not may_hold_markers(text):
         return []
+    fits = git_sizes(size)
     lines = text.splitlines()
     if markdown:
-        lines = _outside_fences(lines)
-    lines = ["" if _open_width(line) and not _git_size(_open_width(line), size) else line
-             for line in lines]
-    return [hunk.start + 1 for hunk in find_hunks(lines)]
+        lines = _outside_fences(lines, fits)
+    return [hunk.start + 1 for hunk in find_hunks(lines, fits=fits)]
 
 
-def _git_size(width: int, size: int) -> bool:
-    return width >= size and (width - size) % 2 == 0
-
-
-def _open_width(line: str) -> int:
-    """The run of `<` opening line when it is an open marker of git's sizes (>= 7); else 0."""
-    if line[:MIN_SIZE] != "<" * MIN_SIZE:
-        return 0
-    run = len(line) - len(line.lstrip("<"))
-    return run if run == len(line) or line[run] == " " else 0
-
-
-def _outside_fences(lines: List[str]) -> List[str]:
+def _outside_fences(lines: List[str], fits) -> List[str]:
     """lines with those inside (and of) fenced code blocks blanked, so no marker is seen there.
 
     A fence opened inside a block of markers is part of that block's text: fences are only
     looked for between blocks, so a conflict that adds or removes a fence is still found.
     """
     out, fence, open_block = [], "", 0
-    for line in lines:
+    unclosed = set()  # as in find_hunks: an open line no block follows is text
+    for number, line in enumerate(lines):
         if fence:
             stripped = line.strip()
             if len(line) - len(line.lstrip(" ")) <= 3 and stripped.startswith(fence) \
@@ -138,9 +175,13 @@ def _outside_fences(lines: List[str]) -> List[str]:
                 fence = body[:len(body) - len(body.lstrip(body[0]))]
                 out.append("")
                 continue
-        if _open_width(line):
-            open_block = _open_width(line)
-        elif open_block and line[:open_block] == ">" * open_block:
+        width = 0 if open_block else _open_width(line)
+        if width and width not in unclosed and fits(width):
+            if _block(lines, number, width, "") is None:
+                unclosed.add(width)
+            else:
+                open_block = width
+        elif open_block and _is_marker(line, ">", open_block):
             open_block = 0
         out.append(line)
     return out

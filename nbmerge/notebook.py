@@ -74,14 +74,21 @@ def parse_json(data: bytes, path: str, *, max_bytes: int = DEFAULT_MAX_BYTES,
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        hint = " (git conflict markers? try `nbmerge fix`)" if text.lstrip().startswith("<<<<<<<") \
-            or "\n<<<<<<< " in text else ""
+        hint = " (git conflict markers? try `nbmerge fix`)" if _has_markers(text) else ""
         raise NotebookReadError(path, f"invalid JSON at line {exc.lineno} column {exc.colno}: "
                                       f"{exc.msg}{hint}") from None
     except RecursionError:
         raise NotebookReadError(path, "invalid JSON: nested too deeply") from None
     except ValueError:  # an integer longer than Python's int-to-string limit (4,300 digits)
         return _parse_long_ints(text, path)
+
+
+def _has_markers(text: str) -> bool:
+    """Whether text holds a complete block of git's conflict markers, of any size (no JSON
+    line starts with `<`, so in a notebook's text any block is git's line merge)."""
+    from .markers import find_hunks  # only for the message of a file that failed to parse
+
+    return bool(find_hunks(text.lstrip().split("\n")))
 
 
 def _parse_long_ints(text: str, path: str):

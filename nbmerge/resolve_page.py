@@ -1,6 +1,6 @@
 """The web mergetool's page: each choice still to make, with ours, base and theirs rendered.
 
-  render_resolve_page(nb, title, total, versions=None) -> the whole page (str)
+  render_resolve_page(nb, title, total, versions=None, fits=None) -> the whole page (str)
   content_policy()                                    -> its Content-Security-Policy, for the header too
   side_cell(nb, conflict, hunk, take)                  -> the cell as that choice would leave it
 
@@ -104,9 +104,11 @@ def _question(nb: dict, n: int, conflict, hunk: Optional[int], language: str,
     return "\n".join(parts)
 
 
-def render_resolve_page(nb: dict, title: str, total: int, versions: Optional[Dict[str, dict]] = None) -> str:
-    """The page for nb's open choices; total: how many there were at the start (for progress)."""
-    questions = open_questions(nb)
+def render_resolve_page(nb: dict, title: str, total: int, versions: Optional[Dict[str, dict]] = None,
+                        fits=None) -> str:
+    """The page for nb's open choices; total: how many there were at the start (for progress);
+    fits: which marker sizes are conflicts (conflicts.find_conflicts)."""
+    questions = open_questions(nb, fits)
     done = total - len(questions)
     language = language_of(nb)
     body = [f'<header id="bar"><b>{escape(title)}</b>',

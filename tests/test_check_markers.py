@@ -15,6 +15,11 @@ INDENTED = ("A conflict looks like this:\n\n    <<<<<<< HEAD\n    ours\n    ====
             "    theirs\n    >>>>>>> feature\n")
 UNFENCED = "<<<<<<< HEAD\nours\n=======\ntheirs\n>>>>>>> feature\n"
 SIZE9 = "<<<<<<<<< HEAD\nours\n=========\ntheirs\n>>>>>>>>> feature\n"
+SMALL = "x = 0\n<<< HEAD\nours\n===\ntheirs\n>>> feature\n"
+# what looks like markers in ordinary cells: setext headings, blockquotes, doctests, shifts
+ORDINARY_MD = ("Title\n=====\n\nPart\n===\n\n> quote\n>> nested\n\n>>> f()\n1\n\n"
+               "< not a tag\n\nUse `a <<< b`.\n")
+ORDINARY_CODE = "x = a <<< b\ny = c >>> d\nif x\\\n== y: pass\n>>> doctest\n"
 
 
 def notebook(path, *cells):
@@ -108,6 +113,18 @@ def test_a_conflict_git_left_in_a_notebook_is_found_through_git(repo):
     (DOC, 7, False, [4]),
     ("~~~~\n" + UNFENCED + "~~~~\n" + UNFENCED, 7, True, [8]),    # after the fence closes, real
     (INDENTED, 7, True, []),
+    # any size git's attribute gives (issue #10): a complete block of that size (or 2, 4, … longer)
+    (SMALL, 3, False, [2]),
+    (SMALL, 1, False, [2]),                     # 3 = 1 + 2: a criss-cross's inner size of 1
+    (SMALL, 4, False, []),
+    (UNFENCED, 3, False, [1]),                  # 7 = 3 + 4
+    ("```\n" + SMALL + "```\n", 3, True, []),   # documented in a fence
+    (ORDINARY_MD, 3, True, []), (ORDINARY_MD, 2, True, []), (ORDINARY_MD, 1, True, []),
+    (ORDINARY_CODE, 3, False, []), (ORDINARY_CODE, 2, False, []), (ORDINARY_CODE, 1, False, []),
+    ("<<< a\nx\n====\ny\n>>> b\n", 3, False, []),      # sizes differ: not a block
+    ("< a\n=\n> b\n", 1, True, [1]),            # at size 1 this is what git writes: a block
+    ("<<<<< text\n" + SMALL, 3, False, [3]),       # an open line no block follows is text
+    ("<<<<< text\n```\n" + SMALL + "```\n", 3, True, []),  # ... and does not hide a fence
 ])
 def test_conflict_blocks(text, size, markdown, starts):
     assert conflict_blocks(text, size, markdown=markdown) == starts
@@ -122,3 +139,19 @@ def test_the_finding_points_at_the_real_conflict_not_a_documented_one(repo):
     assert text_lines[finding["line"] - 1].strip() == '"<<<<<<< HEAD\\n",'
     assert "line 11 of the cell" in finding["message"]
     assert sum('"<<<<<<< HEAD\\n"' in line for line in text_lines[:finding["line"] - 1]) == 1
+
+
+def test_the_size_is_the_notebook_s_own_repository_s_or_git_s_default(repo, tmp_path, monkeypatch):
+    """`conflicts` asks git in the notebook's folder: a notebook of another repository gets
+    that one's size; outside any repository git's default, 7, as git itself would use."""
+    (repo / ".gitattributes").write_text("*.ipynb conflict-marker-size=3\n")
+    cells = (("markdown", ORDINARY_MD, None), ("code", SMALL, None), ("code", UNFENCED.replace("HEAD", "x"), None))
+    notebook(repo / "merged.ipynb", *cells)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    notebook(outside / "merged.ipynb", *cells)
+    for folder, listed in ((repo, ["cell 2 (id c1)", "cell 3 (id c2)"]), (outside, ["cell 3 (id c2)"])):
+        result = run_nbmerge("conflicts", folder / "merged.ipynb", cwd=outside, check=1)
+        assert [line.split(" · ")[1] for line in result.stdout.splitlines()] == listed, folder
+    result = check(outside, "merged.ipynb")
+    assert [line.split(":")[1] for line in result.stdout.splitlines()] == ["cell 3 (c2)"]

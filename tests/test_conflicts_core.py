@@ -37,12 +37,50 @@ def test_hunks_in_every_style_with_labels_and_size():
 def test_what_is_not_a_block_stays_content():
     assert find_hunks(lines("Title\n=======\n>>>>>>> quote\n")) == []  # setext heading
     assert find_hunks(lines("<<<<<<< a\nx\n>>>>>>> b\n")) == []  # no separator
-    assert find_hunks(lines("<<<<<< a\nx\n======\ny\n>>>>>> b\n")) == []  # shorter than git's 7
+    assert find_hunks(lines("<<< a\nx\n>>> b\n")) == []  # no separator, at any size
+    assert find_hunks(lines("<<< a\nx\n====\ny\n>>> b\n")) == []  # a separator of another size
+    assert find_hunks(lines("x = a <<< b\n===\n>>> c\n")) == []  # not at column 0
+    assert find_hunks(lines("<<<x\n===\n>>> c\n")) == []  # a run of < then text: no marker
     nested, = find_hunks(lines("<<<<<<<<< a\n<<<<<<< in\n=======\n=========\n>>>>>>>>> b\n"))
     assert nested.ours == ("<<<<<<< in\n", "=======\n")
     assert find_hunks(lines("<<<<<<< a\nx\n=======\n")) == []
     with pytest.raises(ValueError, match="line 1 is never closed"):
         find_hunks(lines("<<<<<<< a\nx\n=======\n"), strict=True)
+
+
+@pytest.mark.parametrize("size", [1, 3, 6, 10])
+def test_a_block_of_any_size_is_found(size):
+    """git's conflict-marker-size can be anything: a complete block of one size is a block."""
+    lt, bar, eq, gt = ("<" * size, "|" * size, "=" * size, ">" * size)
+    text = f"a\n{lt} ours\nb\n{bar} base\nc\n{eq}\nd\n{gt} theirs\ne\n"
+    hunk, = find_hunks(lines(text))
+    assert (hunk.start, hunk.stop, hunk.size) == (1, 8, size)
+    assert (hunk.ours, hunk.base, hunk.theirs, hunk.labels) == (("b\n",), ("c\n",), ("d\n",),
+                                                                ("ours", "base", "theirs"))
+
+
+def test_an_open_line_that_never_closes_does_not_hide_the_block_after_it():
+    """A `<<<` that starts ordinary text (no block of its size follows) is text; the real
+    block below it is still found, and one unclosed open of a size does not cost a rescan."""
+    text = "<< not a marker\n<<<<<<< ours\nx\n=======\ny\n>>>>>>> theirs\n<< again\n"
+    hunk, = find_hunks(lines(text))
+    assert (hunk.start, hunk.size, hunk.ours, hunk.theirs) == (1, 7, ("x\n",), ("y\n",))
+    with pytest.raises(ValueError, match="line 1 is never closed"):
+        find_hunks(lines(text), strict=True)
+
+
+def test_fits_chooses_the_sizes_and_is_asked_only_about_complete_blocks():
+    asked = []
+
+    def fits(size):
+        asked.append(size)
+        return size == 3
+
+    text = "<<<<<<< doc\nx\n=======\ny\n>>>>>>> doc\n<<< ours\na\n===\nb\n>>> theirs\n<< open\n"
+    hunk, = find_hunks(lines(text), fits=fits)
+    assert (hunk.start, hunk.size) == (5, 3)
+    assert asked == [7, 3]
+    assert find_hunks(lines("<<< a\nno block\n"), fits=fits) == [] and asked == [7, 3]
 
 
 # ---------------------------------------------------------------- finding

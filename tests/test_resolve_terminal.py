@@ -103,3 +103,20 @@ def test_git_mergetool_end_to_end(git_repo, terminal):
 
     run_nbmerge("uninstall", cwd=git_repo, check=0)
     assert run_git(git_repo, "config", "--get-regexp", "mergetool", check=False).stdout == ""
+
+
+def test_walk_finds_markers_of_the_repository_s_size(git_repo, terminal):
+    """With conflict-marker-size=3 the walk asks about the `<<<` block and leaves the `===`
+    heading and the doctest next to it alone (issue #10)."""
+    (git_repo / ".gitattributes").write_text("*.ipynb conflict-marker-size=3\n")
+    target = git_repo / "nb.ipynb"
+    doc = "Title\n===\n\n    >>> f()\n    1"
+    write(target, notebook(("markdown", "doc", doc),
+                           ("code", "a", "<<< ours\na = 1\n===\na = 2\n>>> theirs\nkeep = 0")))
+    term = terminal(f"{NBMERGE} resolve nb.ipynb", git_repo)
+    screen = term.wait_for(PROMPT)
+    assert "cell 2 (id a) · source" in screen and "1 left" in screen
+    screen = term.press("t", "EXIT=", 1)
+    assert "no conflicts left" in screen and "EXIT=0" in screen
+    cells = [source_text(cell) for cell in assert_valid_notebook(target)["cells"]]
+    assert cells == [doc, "a = 2\nkeep = 0"]

@@ -18,6 +18,7 @@ import sys
 
 from ..conflicts import conflicts_document, describe, find_conflicts, select
 from ..errors import EXIT_ERROR, EXIT_FOUND, EXIT_OK, NotebookReadError, UsageError
+from ..git.attributes import marker_fits
 from ..notebook import detect_format, parse_notebook, read_file, serialize_notebook, write_file_atomic
 from ..resolve import Decision, Take, resolve_conflicts
 from .plain_argv import parse_argv
@@ -62,7 +63,7 @@ def list_conflicts(paths: Sequence[str], *, as_json: bool, out: IO[str], err: IO
         except NotebookReadError as exc:
             errors.append((path, exc.problem))
             continue
-        found.append((path, find_conflicts(nb)))
+        found.append((path, find_conflicts(nb, marker_fits(path))))
     left = sum(len(conflicts) for _, conflicts in found)
     if as_json:
         json.dump(conflicts_document(found, errors), out, indent=1, ensure_ascii=False)
@@ -88,7 +89,8 @@ def resolve_file(path: str, take: str, ids: Sequence[str], every: bool, *, add: 
     if not ids and not every:
         raise UsageError("say which conflicts: --conflict ID (see `nbmerge conflicts`) or --all")
     nb, layout = read_notebook(path)
-    conflicts = find_conflicts(nb)
+    fits = marker_fits(path)  # git's conflict-marker-size for it, asked once if needed
+    conflicts = find_conflicts(nb, fits)
     chosen = conflicts if every else select(conflicts, ids)
     result = resolve_conflicts(nb, [Decision(conflict, Take(take)) for conflict in chosen])
     if result.settled:
@@ -96,7 +98,7 @@ def resolve_file(path: str, take: str, ids: Sequence[str], every: bool, *, add: 
         err.write(f"{path}: took {take} for {_count(len(result.settled), 'conflict')}\n")
     for conflict, reason in result.skipped:
         err.write(f"{path}: {describe(conflict)}: left as it is: {reason}\n")
-    return report_left(path, find_conflicts(result.notebook), add=add, err=err)
+    return report_left(path, find_conflicts(result.notebook, fits), add=add, err=err)
 
 
 def report_left(path: str, left: list, *, add: bool, err: IO[str], by_git: bool = False) -> int:

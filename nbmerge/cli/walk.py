@@ -19,6 +19,7 @@ import tempfile
 
 from ..conflicts import ConflictKind, describe, find_conflicts
 from ..errors import BadResolution, UsageError
+from ..git.attributes import marker_fits
 from ..notebook import source_text
 from ..resolve import Decision, Take, open_questions, resolve_conflicts
 from .conflicts_plain import read_notebook, report_left, write_notebook
@@ -153,11 +154,12 @@ def walk_file(path: str, *, add: bool = False, by_git: bool = False, tty_in=None
         raise UsageError("resolve without --take asks in a terminal; here give --take and --conflict ID or --all")
     screen = Screen(tty_in, out)
     nb, layout = read_notebook(path)
+    fits = marker_fits(path)  # git's conflict-marker-size for it, asked once if needed
     history = []  # notebooks as they were before each choice, for u
     skipped = set()
     settled = 0
     while True:
-        items = open_questions(nb)
+        items = open_questions(nb, fits)
         open_items = [(c, i) for c, i in items if _skip_key(c, i) not in skipped]
         if not open_items:
             break
@@ -205,7 +207,7 @@ def walk_file(path: str, *, add: bool = False, by_git: bool = False, tty_in=None
         write_notebook(path, nb, layout)
         settled += 1
         screen.say(f"→ {'edited' if decision.text is not None else 'took ' + decision.take.value}; saved", "note")
-    left = find_conflicts(nb)
+    left = find_conflicts(nb, fits)
     screen.say()
     screen.say(f"{path}: {settled} choice{'s' if settled != 1 else ''} saved", "title")
     return report_left(path, left, add=add, err=out, by_git=by_git)

@@ -27,6 +27,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from ..conflicts import find_conflicts
 from ..errors import BadResolution
+from ..git.attributes import marker_fits
 from ..resolve import Decision, Take, open_questions, resolve_conflicts
 from ..resolve_page import content_policy, render_resolve_page
 from .conflicts_plain import read_notebook, write_notebook
@@ -41,8 +42,9 @@ class Session:
     def __init__(self, path: str, versions: dict):
         self.path = path
         self.nb, self.layout = read_notebook(path)
+        self.fits = marker_fits(path)  # git's conflict-marker-size for it, asked once if needed
         self.versions = versions
-        self.total = len(open_questions(self.nb))
+        self.total = len(open_questions(self.nb, self.fits))
         self.history: list = []
         self.token = secrets.token_urlsafe(32)  # in the URL, good for one use
         self.cookie = secrets.token_urlsafe(32)  # what the browser holds after that
@@ -54,7 +56,7 @@ class Session:
     def decide(self, body: dict) -> dict:
         """Apply one choice from the page; ValueError with what is wrong."""
         wanted, hunk = body.get("conflict"), body.get("hunk")
-        conflict = next((c for c in find_conflicts(self.nb) if c.id == wanted), None)
+        conflict = next((c for c in find_conflicts(self.nb, self.fits) if c.id == wanted), None)
         if conflict is None:
             raise ValueError("that conflict is not open any more; reload the page")
         if hunk is not None and not (isinstance(hunk, int) and 0 <= hunk < len(conflict.hunks)):
@@ -73,18 +75,18 @@ class Session:
             raise ValueError(result.skipped[0][1])
         self.history.append(self.nb)
         self.nb = result.notebook
-        return {"left": len(open_questions(self.nb))}
+        return {"left": len(open_questions(self.nb, self.fits))}
 
     def undo(self) -> dict:
         if not self.history:
             raise ValueError("nothing to undo")
         self.nb = self.history.pop()
-        return {"left": len(open_questions(self.nb))}
+        return {"left": len(open_questions(self.nb, self.fits))}
 
     def save(self) -> dict:
         write_notebook(self.path, self.nb, self.layout)
         self.saved, self.stop = True, True
-        left = len(find_conflicts(self.nb))
+        left = len(find_conflicts(self.nb, self.fits))
         message = (f"Saved {self.path}: " + (f"{left} conflict{'s' if left != 1 else ''} left in it."
                                             if left else "no conflicts left.") + " You can close this tab.")
         return {"left": left, "message": message}
@@ -141,7 +143,7 @@ def _handler(session: Session, host: str):
                 return self._refuse("no session: open the link nbmerge printed")
             if url.path != "/":
                 return self._json(404, {"error": "not found"})
-            page = render_resolve_page(session.nb, session.path, session.total, session.versions)
+            page = render_resolve_page(session.nb, session.path, session.total, session.versions, session.fits)
             self._send(200, page.encode("utf-8"), "text/html; charset=utf-8",
                        [("Content-Security-Policy", content_policy() + "; frame-ancestors 'none'")])
 
@@ -200,7 +202,7 @@ def serve(path: str, versions: dict, *, open_browser: bool, idle_timeout: float,
         server.server_close()
     if not session.saved:
         return 1
-    left = len(find_conflicts(session.nb))
+    left = len(find_conflicts(session.nb, session.fits))
     err.write(f"{path}: saved; " + (f"{left} conflict{'s' if left != 1 else ''} left\n" if left
                                      else "no conflicts left\n"))
     return 1 if left else 0

@@ -1,0 +1,86 @@
+"""Markers of any conflict-marker-size, through real git: what nbmerge (or git) writes with the
+repository's size, `conflicts`, `resolve`, `check`, `fix` and `mergetool` find again (issue #10)."""
+
+import json
+
+import pytest
+
+from conftest import assert_valid_notebook, commit_three_way, load_json, run_git, run_nbmerge
+from nbmerge.cli.web import Session
+from nbmerge.notebook import source_text
+
+# Text that looks like markers to a careless reader: a setext heading, a doctest, a
+# blockquote, a shift operator and a here-string. None of it is at a marker's place in a block.
+DOC = "Results\n=======\n\n> a quote\n\n    >>> f()\n    1\n\nUse `a <<< b` in bash.\n"
+ORDINARY = "x = a <<< b if False else 0\ny = (1\n== 1)\n"
+
+
+def notebook(compute):
+    return {"cells": [{"cell_type": "markdown", "id": "doc", "metadata": {}, "source": DOC},
+                      {"cell_type": "code", "id": "ordinary", "execution_count": None, "metadata": {},
+                       "outputs": [], "source": ORDINARY},
+                      {"cell_type": "code", "id": "compute", "execution_count": None, "metadata": {},
+                       "outputs": [], "source": f"total = {compute}\nprint(total)\n"}],
+            "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+
+
+def write(path, nb):
+    path.write_text(json.dumps(nb, indent=1) + "\n", encoding="utf-8")
+
+
+def diverge(repo, attributes):
+    """Commit three versions whose `compute` cells conflict, with the given .gitattributes."""
+    (repo / ".gitattributes").write_text(attributes)
+    commit_three_way(repo, repo / "a.ipynb", write, notebook("0"), notebook("1"), notebook("2"),
+                     branch="feature")
+    return run_git(repo, "merge", "feature", check=False)
+
+
+def cells(repo):
+    return {cell["id"]: source_text(cell) for cell in load_json(repo / "a.ipynb")["cells"]}
+
+
+@pytest.mark.parametrize("size", [1, 3, 10])
+def test_every_command_finds_the_markers_the_driver_wrote_at_the_repository_s_size(git_repo, size):
+    run_nbmerge("install", cwd=git_repo, check=0)
+    attributes = (git_repo / ".gitattributes").read_text()
+    assert diverge(git_repo, attributes + f"*.ipynb conflict-marker-size={size}\n").returncode == 1
+    merged = cells(git_repo)
+    assert ("<" * size + " ") in merged["compute"] and ("<" * (size + 1)) not in merged["compute"]
+    assert (merged["doc"], merged["ordinary"]) == (DOC, ORDINARY)
+
+    doc = json.loads(run_nbmerge("conflicts", "--json", cwd=git_repo, check=1).stdout)
+    conflict, = doc["notebooks"][0]["conflicts"]
+    hunk, = conflict["hunks"]
+    assert (conflict["cell_id"], hunk["marker_size"]) == ("compute", size)
+    assert (hunk["ours"]["lines"], hunk["theirs"]["lines"]) == (["total = 1"], ["total = 2"])
+
+    flagged = run_nbmerge("check", "-j1", "a.ipynb", cwd=git_repo)
+    assert flagged.returncode == 1, flagged.stdout + flagged.stderr
+    assert [line.split(":")[1] for line in flagged.stdout.splitlines()] == ["cell 3 (compute)"]
+
+    page = Session(str(git_repo / "a.ipynb"), {})  # what `resolve --web` serves, without a browser
+    assert page.total == 1 and page.decide({"conflict": conflict["id"], "take": "theirs"}) == {"left": 0}
+
+    run_nbmerge("resolve", "a.ipynb", "--take", "theirs", "--all", cwd=git_repo, check=0)
+    assert cells(git_repo) == {"doc": DOC, "ordinary": ORDINARY, "compute": "total = 2\nprint(total)\n"}
+    assert_valid_notebook(git_repo / "a.ipynb")
+    run_nbmerge("check", "-j1", "a.ipynb", cwd=git_repo, check=0)
+    run_nbmerge("conflicts", "a.ipynb", cwd=git_repo, check=0)
+
+
+def test_fix_rebuilds_git_s_own_line_merge_at_a_small_size(git_repo):
+    """No driver: git's text merge fills the JSON with 3-character markers; check points at
+    fix, and fix rebuilds the notebook with its conflict in the cell, at the same size."""
+    assert diverge(git_repo, "*.ipynb conflict-marker-size=3\n").returncode == 1
+    assert "\n<<< HEAD\n" in (git_repo / "a.ipynb").read_text()
+    broken = run_nbmerge("check", "-j1", "a.ipynb", cwd=git_repo, check=2)
+    assert "git left conflict markers in the file" in broken.stdout + broken.stderr
+    assert "nbmerge fix" in run_nbmerge("conflicts", "a.ipynb", cwd=git_repo, check=2).stderr
+
+    run_nbmerge("fix", "a.ipynb", cwd=git_repo, check=1)
+    assert_valid_notebook(git_repo / "a.ipynb")
+    assert cells(git_repo)["compute"] == "<<< HEAD\ntotal = 1\n===\ntotal = 2\n>>> feature\nprint(total)\n"
+    run_nbmerge("resolve", "a.ipynb", "--take", "ours", "--all", cwd=git_repo, check=0)
+    assert cells(git_repo)["compute"] == "total = 1\nprint(total)\n"
+
