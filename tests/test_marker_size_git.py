@@ -84,3 +84,18 @@ def test_fix_rebuilds_git_s_own_line_merge_at_a_small_size(git_repo):
     run_nbmerge("resolve", "a.ipynb", "--take", "ours", "--all", cwd=git_repo, check=0)
     assert cells(git_repo)["compute"] == "total = 1\nprint(total)\n"
 
+
+def test_mergetool_writes_markers_at_the_size_conflicts_then_looks_for(git_repo, tmp_path):
+    """`nbmerge mergetool` merges by itself: with conflict-marker-size=10 its markers are 10
+    long, so the conflict it leaves (no terminal: it stops there, exit 1) is found again."""
+    run_nbmerge("install", cwd=git_repo, check=0)
+    attributes = (git_repo / ".gitattributes").read_text()
+    assert diverge(git_repo, attributes + "*.ipynb conflict-marker-size=10\n").returncode == 1
+    sides = {}
+    for stage, name in ((1, "base"), (2, "local"), (3, "remote")):
+        sides[name] = tmp_path / f"{name}.ipynb"
+        sides[name].write_bytes(run_git(git_repo, "show", f":{stage}:a.ipynb").stdout.encode())
+    run_nbmerge("mergetool", sides["base"], sides["local"], sides["remote"], "a.ipynb", cwd=git_repo, check=1)
+    assert "<" * 10 + " " in cells(git_repo)["compute"]
+    doc = json.loads(run_nbmerge("conflicts", "--json", "a.ipynb", cwd=git_repo, check=1).stdout)
+    assert [h["marker_size"] for c in doc["notebooks"][0]["conflicts"] for h in c["hunks"]] == [10]
