@@ -228,3 +228,27 @@ def test_resolve_web_settles_a_merged_notebook(tmp_path):
     done = subprocess.run([*NBMERGE, "resolve", target, "--web", "--no-browser"], capture_output=True, text=True)
     assert done.returncode == 0 and "no conflicts left" in done.stderr
 
+
+
+def test_a_malformed_length_is_refused_in_one_answer_not_a_traceback(server):
+    """A POST from the session whose Content-Length is not a length gets a 400; the server goes on."""
+    import http.client
+    import http.cookiejar
+
+    process, url, merged = server()
+    root = url.split("/?")[0]
+    jar = http.cookiejar.CookieJar()
+    urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar)).open(url, timeout=10).close()
+    cookie = "; ".join(f"{c.name}={c.value}" for c in jar)
+    for length in ("abc", "-5"):
+        connection = http.client.HTTPConnection(root.split("//")[1], timeout=10)
+        connection.putrequest("POST", "/decide")
+        for name, value in (("Origin", root), ("Cookie", cookie), ("Content-Length", length)):
+            connection.putheader(name, value)
+        connection.endheaders()
+        assert connection.getresponse().status == 400, length
+        connection.close()
+    assert process.poll() is None, "still serving"
+    process.terminate()
+    process.wait(timeout=20)
+    assert "Traceback" not in process.stderr.read()

@@ -158,7 +158,12 @@ def _handler(session: Session, host: str):
             action = actions.get(urlsplit(self.path).path)
             if action is None:
                 return self._json(404, {"error": "not found"})
-            length = int(self.headers.get("Content-Length") or 0)
+            try:
+                length = int(self.headers.get("Content-Length") or 0)
+            except ValueError:
+                length = -1
+            if length < 0:  # int() of a client's header: a 400, not a traceback in the terminal
+                return self._json(400, {"error": "Content-Length is not a length"})
             if length > MAX_BODY:
                 return self._json(413, {"error": "too large"})
             try:
