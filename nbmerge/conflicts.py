@@ -136,8 +136,8 @@ def select(conflicts: Sequence[OpenConflict], wanted: Iterable[str]) -> List[Ope
         exact = [c for c in conflicts if c.id == name]
         matches = exact or ([c for c in conflicts if c.id.startswith(name)] if name else [])
         if len(matches) != 1:
-            problem = "matches several conflicts" if matches else "is not a conflict in it"
-            raise UnknownConflict(f"conflict {name!r} {problem}; `nbmerge conflicts` lists them")
+            problem = "matches several conflicts" if matches else "is not a conflict in this notebook"
+            raise UnknownConflict(f"conflict {name!r} {problem}")
         if matches[0] not in chosen:
             chosen.append(matches[0])
     return chosen

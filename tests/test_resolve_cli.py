@@ -168,3 +168,11 @@ def test_a_reader_that_stops_reading_ends_conflicts_quietly(tmp_path, flags):
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=60) == 1
     assert "Traceback" not in err and "BrokenPipe" not in err and "Exception ignored" not in err
+
+
+def test_an_unknown_conflict_id_is_one_line_naming_the_file(tmp_path):
+    marked = tmp_path / "marked.ipynb"
+    write(marked, notebook(("code", "a", "<<<<<<< a\n1\n=======\n2\n>>>>>>> b\n")))
+    result = run_nbmerge("resolve", marked, "--take", "ours", "--conflict", "nope", check=2)
+    assert result.stderr == (f"Error: {marked}: conflict 'nope' is not a conflict in this notebook; "
+                             f"`nbmerge conflicts {marked}` lists them\n")

@@ -17,7 +17,7 @@ import os
 import sys
 
 from ..conflicts import conflicts_document, describe, find_conflicts, select
-from ..errors import EXIT_ERROR, EXIT_FOUND, EXIT_OK, NotebookReadError, UsageError
+from ..errors import EXIT_ERROR, EXIT_FOUND, EXIT_OK, NotebookReadError, UnknownConflict, UsageError
 from ..git.attributes import marker_fits
 from ..notebook import detect_format, parse_notebook, read_file, serialize_notebook, write_file_atomic
 from ..resolve import Decision, Take, resolve_conflicts
@@ -91,7 +91,10 @@ def resolve_file(path: str, take: str, ids: Sequence[str], every: bool, *, add: 
     nb, layout = read_notebook(path)
     fits = marker_fits(path)  # git's conflict-marker-size for it, asked once if needed
     conflicts = find_conflicts(nb, fits)
-    chosen = conflicts if every else select(conflicts, ids)
+    try:
+        chosen = conflicts if every else select(conflicts, ids)
+    except UnknownConflict as exc:  # one line naming the file, as every error does
+        raise UnknownConflict(f"{path}: {exc}; `nbmerge conflicts {path}` lists them") from None
     result = resolve_conflicts(nb, [Decision(conflict, Take(take)) for conflict in chosen])
     if result.settled:
         write_notebook(path, result.notebook, layout)
