@@ -120,3 +120,18 @@ def test_walk_finds_markers_of_the_repository_s_size(git_repo, terminal):
     assert "no conflicts left" in screen and "EXIT=0" in screen
     cells = [source_text(cell) for cell in assert_valid_notebook(target)["cells"]]
     assert cells == [doc, "a = 2\nkeep = 0"]
+
+
+def test_git_mergetool_quit_halfway_says_what_git_does(git_repo, terminal):
+    """git mergetool puts its backup back over MERGED when the tool exits 1: the walk must not
+    claim the choices made before q are saved, and must say how to keep them."""
+    run_nbmerge("install", cwd=git_repo, check=0)
+    assert merge_branches(git_repo).returncode == 1
+    term = terminal("git mergetool --tool=nbmerge --no-prompt", git_repo)
+    term.wait_for(PROMPT)
+    term.press("t", PROMPT, 2)
+    screen = term.press("q", "EXIT=", 1).replace("\n", "")  # long lines wrap at the pane's width
+    assert "EXIT=1" in screen and "choice saved" not in screen
+    assert "git mergetool puts the file back" in screen and "`nbmerge resolve analysis.ipynb` keeps" in screen
+    listed = run_nbmerge("conflicts", "analysis.ipynb", cwd=git_repo, check=1).stdout
+    assert len(listed.splitlines()) == 4, "git put back the merge it started from: the choice is gone"

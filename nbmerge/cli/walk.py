@@ -209,5 +209,10 @@ def walk_file(path: str, *, add: bool = False, by_git: bool = False, tty_in=None
         screen.say(f"→ {'edited' if decision.text is not None else 'took ' + decision.take.value}; saved", "note")
     left = find_conflicts(nb, fits)
     screen.say()
-    screen.say(f"{path}: {settled} choice{'s' if settled != 1 else ''} saved", "title")
+    choices = f"{settled} choice{'s' if settled != 1 else ''}"
+    if by_git and left and settled:  # git mergetool moves its backup over MERGED when a tool exits 1
+        screen.say(f"{path}: {choices} made; as conflicts are left, git mergetool puts the file back as it was "
+                   f"(hg keeps it). `nbmerge resolve {path}` keeps each choice as you make it", "title")
+    else:
+        screen.say(f"{path}: {choices} saved", "title")
     return report_left(path, left, add=add, err=out, by_git=by_git)
