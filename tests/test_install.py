@@ -419,3 +419,14 @@ def test_attribute_install_then_remove_is_identity(tmp_path_factory, lines, fina
 ])
 def test_pattern_matches(pattern, path, matches):
     assert gc.pattern_matches(pattern, path) is matches
+
+
+def test_doctor_finds_a_mergetool_git_does_not_trust(repo):
+    """Without trustExitCode git mergetool takes a rewritten MERGED as resolved, conflicts and all."""
+    cli("install")
+    run_git(repo, "config", "mergetool.nbmerge.trustExitCode", "false")
+    assert "runs without mergetool.nbmerge.trustExitCode = true" in cli("doctor", code=1)
+    run_git(repo, "config", "--unset", "mergetool.nbmerge.trustExitCode")
+    assert "runs without mergetool.nbmerge.trustExitCode = true" in cli("doctor", code=1)
+    cli("install")
+    assert "trustExitCode" not in cli("doctor")

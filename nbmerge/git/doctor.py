@@ -265,6 +265,13 @@ def doctor(cwd: Path, env: Mapping[str, str], version: Tuple[int, ...], probe: O
                                            "diff.nbmerge.cachetextconv: `git log -p` starts Python "
                                            "once per notebook blob every time; run `nbmerge install` "
                                            "again to cache the text"))
+    tool = state.effective("mergetool.nbmerge.cmd")
+    trust = state.effective("mergetool.nbmerge.trustExitCode")
+    if tool and (trust is None or trust[0].strip().lower() not in ("true", "yes", "on", "1")):
+        # git then judges success by MERGED being newer than its backup, and the tool always writes it
+        findings.append(Diagnosis(True, f"mergetool.nbmerge.cmd in {tool[1]} runs without "
+                                      "mergetool.nbmerge.trustExitCode = true: git mergetool marks a "
+                                      "notebook resolved with conflicts left in it; run `nbmerge install` again"))
     findings += foreign_nbmerge(env.get("PATH", "").split(os.pathsep))
     if repo is not None and state.check.get("merge") == DRIVER:
         origin = winning_line(repo, state.probe, env, "merge")
