@@ -252,3 +252,47 @@ def test_a_malformed_length_is_refused_in_one_answer_not_a_traceback(server):
     process.terminate()
     process.wait(timeout=20)
     assert "Traceback" not in process.stderr.read()
+
+
+def test_git_mergetool_with_the_page(git_repo, browser):  # noqa: F811 (the fixture)
+    """`git mergetool --tool=nbmerge-web`, set up as docs/conflicts.md says: Save, and git marks it resolved."""
+    import sys
+
+    from playwright.sync_api import expect
+
+    from conftest import run_git, run_nbmerge
+    from test_resolve_cli import merge_branches
+
+    run_nbmerge("install", cwd=git_repo, check=0)
+    run_git(git_repo, "config", "mergetool.nbmerge-web.cmd",
+            f'"{sys.executable}" -m nbmerge mergetool --web --no-browser "$BASE" "$LOCAL" "$REMOTE" "$MERGED"')
+    run_git(git_repo, "config", "mergetool.nbmerge-web.trustExitCode", "true")
+    assert merge_branches(git_repo).returncode == 1
+    process = subprocess.Popen(["git", "mergetool", "--tool=nbmerge-web", "--no-prompt"], cwd=git_repo,
+                               stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                               text=True)
+    try:
+        url = next(m.group(0) for line in process.stderr
+                   if (m := re.search(r"http://127\.0\.0\.1:\d+/\?token=\S+", line)))
+        context = browser.new_context()
+        page = context.new_page()
+        page.goto(url)
+        progress = page.locator("#progress")
+        expect(progress).to_have_text("0 of 4 resolved")
+        for done in range(1, 5):  # theirs everywhere: load, plot, gone (theirs kept it), author
+            page.locator("section.conflict").nth(0).get_by_role("button", name="Take theirs").click()
+            expect(progress).to_have_text(f"{done} of 4 resolved")
+        page.locator("#save").click()
+        page.wait_for_selector("p.finished")
+        context.close()
+        assert process.wait(timeout=30) == 0, "saved with nothing left: git mergetool succeeds"
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert run_git(git_repo, "diff", "--name-only", "--diff-filter=U").stdout == "", "git marked it resolved"
+    nb = assert_valid_notebook(git_repo / "analysis.ipynb")
+    assert {c["id"]: "".join(c["source"]) for c in nb["cells"]} == {
+        "intro": "# Title", "load": "df = load(cache=True)\nn = 1", "plot": "plot(df, color='blue')",
+        "gone": "old = 2"}
+    assert nb["metadata"] == {"author": "cy"}
