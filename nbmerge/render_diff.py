@@ -6,6 +6,7 @@
   write_json(files, out)                                    -> {"schema": ..., "files": [...]}
   word_spans(old, new)                                      -> which characters of each line changed
   ids_note(cell_ids)                                        -> `cell ids added (nbformat 4.4 → 4.5)`
+  DEV_NULL                                                  -> the label of a side that does not exist
 
 JSON schema "nbmerge-diff" version 1 is documented in docs/diff.md; fields are only ever added.
 """
@@ -25,6 +26,7 @@ if TYPE_CHECKING:  # typing costs start-up time; annotations are never evaluated
     Span = Tuple[int, int]
 
 SCHEMA = "nbmerge-diff"
+DEV_NULL = "/dev/null"  # the label of a side that does not exist, as git writes it (and passes it as the file)
 SCHEMA_VERSION = 1
 VALUE_LIMIT = 100  # a metadata value longer than this is cut in the terminal (JSON has it whole)
 

@@ -26,7 +26,7 @@ from .html_cells import (language_of, render_cell, render_fields, render_lines_d
                          render_outputs_diff, render_plain_cells, source_block)
 from .highlight import token_lookup
 from .html_safe import joined, render_markdown
-from .render_diff import cell_heading, hidden_note, ids_note, stat_line
+from .render_diff import DEV_NULL, cell_heading, hidden_note, ids_note, stat_line
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs start-up time; annotations are never evaluated
@@ -35,7 +35,6 @@ if TYPE_CHECKING:  # typing costs start-up time; annotations are never evaluated
     from .diff import CellDiff, NotebookDiff
 
 ASSETS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "assets")
-DEV_NULL = "/dev/null"  # the label of a side that does not exist, as git and the terminal diff write it
 INDEX_OPEN_LIMIT = 40  # the list of changes starts open up to this many changes
 _assets_cache: dict = {}
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 
 from .diff import CellChange
-from .render_diff import cell_heading, hidden_note, ids_note
+from .render_diff import DEV_NULL, cell_heading, hidden_note, ids_note
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs start-up time; annotations are never evaluated
@@ -91,7 +91,7 @@ def write_summary(files: Iterable[Tuple[str, str, NotebookDiff]], out: IO[str], 
 
 
 def _label(old_label: str, new_label: str) -> str:
-    return new_label if new_label != "/dev/null" else old_label
+    return new_label if new_label != DEV_NULL else old_label
 
 
 def _section(old_label: str, new_label: str, diff: NotebookDiff) -> str:

@@ -20,9 +20,10 @@ import click
 
 from ..diff import diff_notebooks
 from ..errors import PathError, UsageError
-from ..git.external_diff import DEV_NULL, external_diff
+from ..git.external_diff import external_diff
 from ..git.revisions import in_repo, load_pair, revision_pairs
 from ..notebook import write_file_atomic
+from ..render_diff import DEV_NULL
 from . import quiet_broken_pipe
 from .diff_plain import (COLORS, DEFAULT_CONTEXT, VIEW_FLAGS, diff_options, differs, file_pair, stdout,
                          want_color, write_diffs)
@@ -141,10 +142,6 @@ def diff_command(ctx, args, color, full, sources_only, no_outputs, no_metadata, 
         ctx.exit(1)
 
 
-def _label(side) -> str:
-    return side.label if side.data is not None else DEV_NULL
-
-
 def _name(side) -> str:
     """A notebook's path without the revision, for the summary."""
     return (side.name or side.label) if side.data is not None else DEV_NULL
@@ -166,7 +163,7 @@ def _write_page(path: str, title: str, notebooks, results, options) -> None:
     from ..render_html import FileDiff, write_html
 
     page = io.StringIO()
-    write_html([FileDiff(_label(old), _label(new), a, b, d) for (old, new, a, b), (_, _, d) in zip(notebooks, results)],
+    write_html([FileDiff(old.shown_label, new.shown_label, a, b, d) for (old, new, a, b), (_, _, d) in zip(notebooks, results)],
                page, options, title=title)
     if path == "-":
         stdout().write(page.getvalue())

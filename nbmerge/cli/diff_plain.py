@@ -19,7 +19,7 @@ import sys
 
 from ..diff import DiffOptions, diff_notebooks
 from ..errors import UsageError
-from ..git.external_diff import DEV_NULL, external_diff
+from ..git.external_diff import external_diff
 from ..git.revisions import Side, load_pair
 from ..notebook import read_file
 from ..render_diff import diff_to_json, stat_line, write_json, write_text
@@ -86,7 +86,7 @@ def write_diffs(results: Sequence[Tuple[Side, Side, NotebookDiff]], out: IO[str]
     if as_json:
         files = []
         for old, new, d in results:
-            data = diff_to_json(d, _label(old), _label(new))
+            data = diff_to_json(d, old.shown_label, new.shown_label)
             data["identical"] = not differs(old, new, d)
             files.append(data)
         write_json(files, out)
@@ -104,16 +104,12 @@ def write_diffs(results: Sequence[Tuple[Side, Side, NotebookDiff]], out: IO[str]
             side = new if new.data is not None else old
             out.write(f"{whole} {side.label}: no cells, no metadata\n")
             continue
-        write_text(d, out, _label(old), _label(new), color=color)
+        write_text(d, out, old.shown_label, new.shown_label, color=color)
 
 
 def differs(old: Side, new: Side, d: NotebookDiff) -> bool:
     """Whether a pair differs as --exit-code sees it: its diff, or a notebook added or deleted."""
     return not d.identical or old.data is None or new.data is None
-
-
-def _label(side: Side) -> str:
-    return side.label if side.data is not None else DEV_NULL
 
 
 def _whole_file(old: Side, new: Side) -> str:

@@ -1,7 +1,6 @@
 """git's external diff protocol: `nbmerge diff-driver`, as `diff.<driver>.command` runs it.
 
   external_diff(git_args, options, color, out) -> the diff of the 7 (or 9) arguments git passes
-  DEV_NULL                                     -> what git passes for a side that does not exist
 
 A failure here must not stop `git diff`: a notebook that cannot be read (or a file git
 names that is gone) is shown as plain text, with one line saying why; exit 0.
@@ -14,14 +13,12 @@ import sys
 from ..diff import DiffOptions, diff_notebooks
 from ..errors import NbmergeError, UsageError
 from ..notebook import read_file
-from ..render_diff import write_text
+from ..render_diff import DEV_NULL, write_text
 from .revisions import Side, load_pair
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs start-up time; annotations are never evaluated
     from typing import IO, List, Sequence
-
-DEV_NULL = "/dev/null"
 
 
 def external_diff(git_args: Sequence[str], options: DiffOptions, color: bool, out: IO[str]) -> None:
@@ -53,8 +50,7 @@ def external_diff(git_args: Sequence[str], options: DiffOptions, color: bool, ou
         out.write(f"!! {problem}: shown as plain text\n")
         _plain_text_diff(old, new, out)
         return
-    write_text(result, out, old.label if old.data is not None else DEV_NULL,
-               new.label if new.data is not None else DEV_NULL, color=color)
+    write_text(result, out, old.shown_label, new.shown_label, color=color)
     out.flush()
 
 

@@ -1,6 +1,7 @@
 """A notebook's versions as git holds them: in revisions, the index and the work tree (pygit2).
 
-  Side(label, data, name)        -> one version: a label for people, its bytes (None: absent)
+  Side(label, data, name)        -> one version: a label for people, its bytes (None: absent);
+                                    .shown_label: /dev/null for an absent side
   load(side)                     -> its parsed notebook; an absent side is an empty notebook;
                                     malformed parts read as their nearest valid value, said on stderr
   load_pair(old, new)            -> both parsed; an absent side is empty, in the other's format
@@ -20,6 +21,7 @@ from collections import namedtuple
 
 from ..errors import PathError, UsageError
 from ..notebook import empty_notebook, read_file
+from ..render_diff import DEV_NULL
 from ..repair import describe_notes, parse_repaired
 
 TYPE_CHECKING = False
@@ -34,6 +36,11 @@ class Side(namedtuple("Side", "label data name", defaults=("",))):
     """
 
     __slots__ = ()
+
+    @property
+    def shown_label(self) -> str:
+        """The label, or DEV_NULL (as git writes it) for a side that does not exist."""
+        return self.label if self.data is not None else DEV_NULL
 
 
 def load(side: Side) -> dict:
