@@ -4,6 +4,7 @@
   select(conflicts, wanted)           -> the conflicts named by ids or unique id prefixes
   conflicts_document(notebooks)       -> the `nbmerge conflicts --json` document
   describe(conflict)                  -> one line: `conflict 3f9a2c · cell 7 (id a1b2) · source · 2 hunks`
+  counted(n, noun="conflict")         -> `1 conflict`, `3 conflicts`: how every message counts them
   ConflictKind                        -> source, delete/modify, add/add, cell_type, metadata
 
 Conflicts come from two places the merge writes them: markers inside a cell's source (see
@@ -158,7 +159,7 @@ def describe(conflict: OpenConflict) -> str:
         if conflict.kind is ConflictKind.DELETE_MODIFY:
             parts.append(f"{conflict.deleted_by} deleted the cell")
         else:
-            parts.append(f"{count} hunk{'s' if count != 1 else ''}")
+            parts.append(counted(count, "hunk"))
     elif conflict.kind is ConflictKind.CELL_TYPE:
         record = conflict.record
         parts.append(f"ours {record.get('ours')}, theirs {record.get('theirs')}")
@@ -202,3 +203,8 @@ def conflicts_document(notebooks: Iterable[Tuple[str, List[OpenConflict]]],
             "notebooks": [{"path": path, "conflicts": [conflict_dict(c) for c in conflicts]}
                           for path, conflicts in notebooks],
             "errors": [{"path": path, "message": message} for path, message in errors]}
+
+
+def counted(n: int, noun: str = "conflict") -> str:
+    """`1 conflict`, `3 conflicts`: the count and the noun, plural unless n is 1."""
+    return f"{n} {noun}{'s' if n != 1 else ''}"

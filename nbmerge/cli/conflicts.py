@@ -14,6 +14,7 @@ import sys
 
 import click
 
+from ..conflicts import counted
 from ..errors import UsageError
 from .conflicts_plain import TAKES, list_conflicts, resolve_file
 from .group import command
@@ -102,7 +103,7 @@ def mergetool_command(base, local, remote, merged, web, no_browser, idle_timeout
     if not result.conflicts:
         click.echo(f"{merged}: merged cell by cell, no conflicts left", err=True)
         sys.exit(0)
-    count = f"{len(result.conflicts)} conflict{'s' * (len(result.conflicts) != 1)}"
+    count = counted(len(result.conflicts))
     if web:
         from .web import serve
 

@@ -16,7 +16,7 @@ import json
 import os
 import sys
 
-from ..conflicts import conflicts_document, describe, find_conflicts, select
+from ..conflicts import conflicts_document, counted, describe, find_conflicts, select
 from ..errors import EXIT_ERROR, EXIT_FOUND, EXIT_OK, NotebookReadError, UnknownConflict, UsageError
 from ..git.attributes import marker_fits
 from ..notebook import detect_format, parse_notebook, read_file, serialize_notebook, write_file_atomic
@@ -75,7 +75,7 @@ def list_conflicts(paths: Sequence[str], *, as_json: bool, out: IO[str], err: IO
         for path, problem in errors:
             err.write(f"Error: {path}: {problem}\n")
         if not left and not errors:
-            err.write(f"no conflicts left in {_count(len(found), 'notebook')}\n" if found
+            err.write(f"no conflicts left in {counted(len(found), 'notebook')}\n" if found
                       else "no unmerged notebooks\n")
     if errors:
         return EXIT_ERROR
@@ -98,7 +98,7 @@ def resolve_file(path: str, take: str, ids: Sequence[str], every: bool, *, add: 
     result = resolve_conflicts(nb, [Decision(conflict, Take(take)) for conflict in chosen])
     if result.settled:
         write_notebook(path, result.notebook, layout)
-        err.write(f"{path}: took {take} for {_count(len(result.settled), 'conflict')}\n")
+        err.write(f"{path}: took {take} for {counted(len(result.settled))}\n")
     for conflict, reason in result.skipped:
         err.write(f"{path}: {describe(conflict)}: left as it is: {reason}\n")
     return report_left(path, find_conflicts(result.notebook, fits), add=add, err=err)
@@ -110,7 +110,7 @@ def report_left(path: str, left: list, *, add: bool, err: IO[str], by_git: bool 
     by_git: git mergetool marks the file resolved itself, on exit 0.
     """
     if left:
-        err.write(f"{path}: {_count(len(left), 'conflict')} left; `nbmerge conflicts {path}` lists them\n")
+        err.write(f"{path}: {counted(len(left))} left; `nbmerge conflicts {path}` lists them\n")
         return EXIT_FOUND
     if by_git:
         err.write(f"{path}: no conflicts left\n")
@@ -122,10 +122,6 @@ def report_left(path: str, left: list, *, add: bool, err: IO[str], by_git: bool 
     else:
         err.write(f"{path}: no conflicts left; mark it resolved with `git add {path}`\n")
     return EXIT_OK
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}{'s' if n != 1 else ''}"
 
 
 # ---------------------------------------------------------------- plain-argv entries

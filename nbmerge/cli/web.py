@@ -25,7 +25,7 @@ import time
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-from ..conflicts import find_conflicts
+from ..conflicts import counted, find_conflicts
 from ..errors import BadResolution
 from ..git.attributes import marker_fits
 from ..resolve import Decision, Take, open_questions, resolve_conflicts
@@ -87,7 +87,7 @@ class Session:
         write_notebook(self.path, self.nb, self.layout)
         self.saved, self.stop = True, True
         left = len(find_conflicts(self.nb, self.fits))
-        message = (f"Saved {self.path}: " + (f"{left} conflict{'s' if left != 1 else ''} left in it."
+        message = (f"Saved {self.path}: " + (f"{counted(left)} left in it."
                                             if left else "no conflicts left.") + " You can close this tab.")
         return {"left": left, "message": message}
 
@@ -208,6 +208,6 @@ def serve(path: str, versions: dict, *, open_browser: bool, idle_timeout: float,
     if not session.saved:
         return 1
     left = len(find_conflicts(session.nb, session.fits))
-    err.write(f"{path}: saved; " + (f"{left} conflict{'s' if left != 1 else ''} left\n" if left
+    err.write(f"{path}: saved; " + (f"{counted(left)} left\n" if left
                                      else "no conflicts left\n"))
     return 1 if left else 0

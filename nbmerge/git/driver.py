@@ -17,6 +17,7 @@ import sys
 from collections import namedtuple
 
 from ..config import load_settings, merge_options
+from ..conflicts import counted
 from ..formatter import FORMATTERS, Formatter
 from ..errors import EXIT_ERROR, EXIT_FOUND, EXIT_OK, NbmergeError, NotebookReadError, UsageError
 from ..merge import MergeResult, merge_notebooks
@@ -259,7 +260,7 @@ def describe_conflicts(result: MergeResult) -> str:
             where += f" ({conflict.cell_id})"
         places.append(f"{where}: {conflict.kind.value}")
     count = len(result.conflicts)
-    return f"{count} conflict{'s' if count != 1 else ''}: " + "; ".join(places)
+    return f"{counted(count)}: " + "; ".join(places)
 
 
 def describe_layout(result: MergeResult) -> str:
@@ -270,7 +271,7 @@ def describe_layout(result: MergeResult) -> str:
         where = f"cell {settled.cell_index + 1}" + (f" ({settled.cell_id})" if settled.cell_id else "")
         # 0: a clean line merge that misplaced lines beside a re-laid side, redone by tokens
         places.append(f"{where}: {settled.hunks or 'line merge redone by tokens'}")
-    return f"{count} conflict{'s' if count != 1 else ''} resolved by layout: " + "; ".join(places)
+    return f"{counted(count)} resolved by layout: " + "; ".join(places)
 
 
 def describe_merge(result: MergeResult) -> str:
