@@ -10,7 +10,7 @@ import json
 import os
 import re
 from collections import namedtuple
-from itertools import chain, repeat
+from itertools import chain
 from operator import itemgetter
 
 from .errors import NotebookReadError
@@ -160,27 +160,32 @@ def check_notebook_shape(nb: Any, path: str, *, parts: bool = True) -> None:
         _raise_for_bad_cell(cells, path)
 
 
-def cells_well_formed(cells: list) -> bool:
+def cells_well_formed(cells: list, cell_types=None) -> bool:
     """The common case, checked a column at a time in C: every cell a dict with a string
-    cell_type, every source a string or a list of strings. False means "look closer"."""
+    cell_type (one of cell_types, when given), every source a string or a list of strings.
+    False means "look closer"."""
     try:
         # Distinct values first: a notebook has two or three cell types, so the set is tiny.
         # itemgetter: twice as fast as dict.get; a cell missing the key raises KeyError.
-        if not all(type(kind) is str for kind in set(map(itemgetter("cell_type"), cells))):
+        kinds = set(map(itemgetter("cell_type"), cells))
+        if not (kinds <= cell_types if cell_types is not None else all(type(k) is str for k in kinds)):
             return False
-        kinds = set(map(type, map(itemgetter("source"), cells)))
+        sources = list(map(itemgetter("source"), cells))
+        kinds = set(map(type, sources))
         if kinds <= {str}:
             return True
-        sources = map(dict.get, cells, repeat("source"), repeat(""))
         if kinds == {list}:  # how Jupyter writes sources: lists of lines
-            "".join(chain.from_iterable(sources))  # TypeError if a line is not a string
-            return True
+            return all_strings(sources)
         if kinds == {str, list}:
-            "".join(chain.from_iterable(s for s in sources if s.__class__ is list))
-            return True
-    except (TypeError, KeyError):  # not a dict, no cell_type or source, a line not a string
+            return all_strings([s for s in sources if s.__class__ is list])
+    except (TypeError, KeyError):  # not a dict, no cell_type or source, an unhashable cell_type
         pass
     return False
+
+
+def all_strings(lists: list) -> bool:
+    """Whether every item of these lists is a str; by type, not by joining megabytes of text."""
+    return set(map(type, chain.from_iterable(lists))) <= {str}
 
 
 def _raise_for_bad_cell(cells: list, path: str) -> None:

@@ -21,7 +21,7 @@ from collections import namedtuple
 from itertools import chain, repeat
 from operator import itemgetter
 
-from .notebook import (CELL_ID, DEFAULT_MAX_BYTES, check_notebook_shape, cells_well_formed, parse_json,
+from .notebook import (CELL_ID, DEFAULT_MAX_BYTES, all_strings, check_notebook_shape, cells_well_formed, parse_json,
                        upgrade_old_format)
 
 TYPE_CHECKING = False
@@ -128,9 +128,7 @@ def well_formed(nb: dict) -> bool:
     if type(nb.get("metadata", _EMPTY_DICT)) is not dict:
         return False
     cells = nb["cells"]
-    if not cells_well_formed(cells):  # every cell a dict, cell_type a str, source text
-        return False
-    if not set(map(itemgetter("cell_type"), cells)) <= _CELL_TYPES:
+    if not cells_well_formed(cells, _CELL_TYPES):  # every cell a dict of a known type, source text
         return False
     try:
         def column(rows, key, default):
@@ -162,7 +160,7 @@ def well_formed(nb: dict) -> bool:
                 return False
         texts = [t for t in column(outputs, "text", None) if type(t) is list]
         texts.extend(filter(None, column(outputs, "traceback", None)))
-        if not _all_strings(texts):
+        if not all_strings(texts):
             return False
         if min(filter(None, column(outputs, "execution_count", None)), default=0) < 0:
             return False
@@ -170,11 +168,6 @@ def well_formed(nb: dict) -> bool:
     except (TypeError, KeyError):
         return False
     return True
-
-
-def _all_strings(lists: list) -> bool:
-    """Whether every item of these lists is a str; by type, not by joining megabytes of text."""
-    return set(map(type, chain.from_iterable(lists))) <= {str}
 
 
 def _bundles_well_formed(bundles: list, nested: bool = True) -> bool:
@@ -187,7 +180,7 @@ def _bundles_well_formed(bundles: list, nested: bool = True) -> bool:
             return False
     values = list(chain.from_iterable(map(dict.values, bundles)))
     kinds = set(map(type, values))
-    if list in kinds and not _all_strings([v for v in values if type(v) is list]):
+    if list in kinds and not all_strings([v for v in values if type(v) is list]):
         return False
     if not kinds <= _TEXT_TYPES:  # JSON mime types may hold any JSON; others may not
         return all(_JSON_MIME.match(mime) for bundle in bundles for mime, value in bundle.items()
