@@ -24,6 +24,7 @@ from collections import Counter, defaultdict
 from itertools import chain, compress, count, repeat
 from operator import is_, is_not, itemgetter, lt, ne, not_, sub
 
+from .notebook import source_text
 from .similarity import CLOSE_ENOUGH, Shape, shape_similarity
 
 
@@ -46,8 +47,7 @@ LOCKSTEP_WINDOW = 64  # cells compared at once (in C) while walking two versions
 
 def cell_key(cell: dict) -> CellKey:
     """What makes two cells the same cell when ids cannot say: type and source."""
-    source = cell.get("source", "")
-    return cell.get("cell_type", ""), source if source.__class__ is str else "".join(source)
+    return cell.get("cell_type", ""), source_text(cell)
 
 
 def longest_increasing(values: Sequence[int]) -> List[int]:
@@ -239,7 +239,7 @@ def _align(base, side, base_keys, *, want_anchors: bool):
         base_src, side_src = _column(base, "source"), _column(side, "source")
         runs = _pair_in_lockstep(base, side, base_src, side_src, match, taken)
         if runs != [(0, 0, len(side))] or len(base) != len(side):  # some cells changed
-            runs = _without_doubtful(runs, base_src, side_src, match, taken)
+            runs = _without_doubtful(runs, base, side, match, taken)
 
     if None not in match:
         return match, None  # ids (or identical content) paired every cell: nothing left to search
@@ -357,26 +357,22 @@ def _pair_in_lockstep(base, side, base_src, side_src, match, taken) -> List[Tupl
     return runs
 
 
-def _without_doubtful(runs, base_src, side_src, match, taken) -> List[Tuple[int, int, int]]:
+def _without_doubtful(runs, base, side, match, taken) -> List[Tuple[int, int, int]]:
     """The runs, less those made only of texts that a cell left unpaired also holds
     (`print(x2)`, an empty cell): which copy is which is for the gap pass to decide, in
     order, not for the walk, which takes the first copy it meets (and then calls the
     others moved)."""
-    loose = set(map(_text, compress(base_src, map(not_, taken))))
-    loose.update(map(_text, compress(side_src, map(is_, match, repeat(None)))))
+    loose = set(map(source_text, compress(base, map(not_, taken))))
+    loose.update(map(source_text, compress(side, map(is_, match, repeat(None)))))
     kept = []
     for run in runs:
         s, b, n = run
-        if not all(map(loose.__contains__, map(_text, side_src[s:s + n]))):  # most stop at once
+        if not all(map(loose.__contains__, map(source_text, side[s:s + n]))):  # most stop at once
             kept.append(run)
             continue
         match[s:s + n] = [None] * n
         taken[b:b + n] = [False] * n
     return kept
-
-
-def _text(source) -> str:
-    return source if source.__class__ is str else "".join(source)
 
 
 def _same_run(a: list, b: list) -> int:
