@@ -130,6 +130,8 @@ def test_git_mergetool_quit_halfway_says_what_git_does(git_repo, terminal):
     term = terminal("git mergetool --tool=nbmerge --no-prompt", git_repo)
     term.wait_for(PROMPT)
     term.press("t", PROMPT, 2)
+    help_text = term.press("?", "undo the last choice", 1)
+    assert "every choice so far is saved" not in help_text and "git mergetool puts the file back" in help_text
     screen = term.press("q", "EXIT=", 1).replace("\n", "")  # long lines wrap at the pane's width
     assert "EXIT=1" in screen and "choice saved" not in screen
     assert "git mergetool puts the file back" in screen and "`nbmerge resolve analysis.ipynb` keeps" in screen

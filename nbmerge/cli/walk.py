@@ -170,6 +170,8 @@ def walk_file(path: str, *, add: bool = False, by_git: bool = False, tty_in=None
             break
         if choice == "?":
             for key, meaning in KEYS.items():
+                if key == "q" and by_git:  # git mergetool puts MERGED back when the tool exits 1
+                    meaning = "quit (with conflicts left, git mergetool puts the file back as it was)"
                 screen.say(f"  {key}  {meaning}", "note")
             continue
         if choice == "s":
