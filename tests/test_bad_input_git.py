@@ -7,6 +7,7 @@ in a fresh repository, then git's own commands.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 
@@ -173,6 +174,24 @@ def test_a_notebook_named_like_a_driver_option_is_merged_as_a_file(repo, spellin
         cells = load_json(repo / name)["cells"]
         assert cells[0]["outputs"] == [output], name
         assert "".join(cells[1]["source"]) == "<<<<<<< ours\nours\n=======\ntheirs\n>>>>>>> theirs", name
+
+
+def test_the_mergetool_command_takes_a_notebook_named_like_an_option(repo, tmp_path):
+    """The mergetool line install writes, run as git and hg run it (sh, MERGED the notebook's own
+    path): `-a.ipynb` was read as an option. (git's own mergetool script stops on such a name
+    at the top of the work tree; Mercurial passes it.)"""
+    command = run_git(repo, "config", "mergetool.nbmerge.cmd").stdout.strip()
+    files = {"BASE": ("x", "y"), "LOCAL": ("x", "ours"), "REMOTE": ("theirs", "y"), "MERGED": ("x", "y")}
+    env = dict(os.environ)
+    for name in ("-a.ipynb", "--web.ipynb"):
+        for variable, (first, second) in files.items():
+            path = name if variable == "MERGED" else f"./{variable}_{name}"
+            write(repo / path, notebook(markdown(first, cell_id="a"), markdown(second, cell_id="b")))
+            env[variable] = path
+        tool = subprocess.run(["sh", "-c", command], cwd=repo, env=env, capture_output=True, text=True,
+                              stdin=subprocess.DEVNULL)
+        assert tool.returncode == 0 and "No such option" not in tool.stderr, tool.stderr
+        assert [c["source"] for c in load_json(repo / name)["cells"]] == ["theirs", "ours"], name
 
 
 def test_class_10_cr_only_notebook_is_written_like_the_input(git_repo):

@@ -81,7 +81,7 @@ def test_walk_needs_a_terminal(tmp_path):
 def test_git_mergetool_end_to_end(git_repo, terminal):
     run_nbmerge("install", cwd=git_repo, check=0)
     config = run_git(git_repo, "config", "--get", "mergetool.nbmerge.cmd").stdout
-    assert config.startswith(f'"{sys.executable}" -m nbmerge mergetool "$BASE" "$LOCAL" "$REMOTE" "$MERGED"')
+    assert config.startswith(f'"{sys.executable}" -m nbmerge mergetool -- "$BASE" "$LOCAL" "$REMOTE" "$MERGED"')
     assert run_git(git_repo, "config", "--get", "mergetool.nbmerge.trustExitCode").stdout == "true\n"
     status = run_nbmerge("status", cwd=git_repo, check=0).stdout
     assert "mergetool.nbmerge.cmd" in status and "mergetool.nbmerge.trustexitcode = true" in status.lower()

@@ -196,7 +196,8 @@ def desired_config(python_exe: str, *, version: Tuple[int, ...], rich_diff: bool
         "merge.nbmerge.driver": driver + " -- %O %A %B %L %P",
         "diff.nbmerge.textconv": f"{python} -m nbmerge textconv",
         # git-mergetool(1): the variables are set for the command, which git runs with sh
-        "mergetool.nbmerge.cmd": f'{python} -m nbmerge mergetool "$BASE" "$LOCAL" "$REMOTE" "$MERGED"',
+        # `--`: MERGED is the notebook's own path, `-a.ipynb` as well (click reads it as an option)
+        "mergetool.nbmerge.cmd": f'{python} -m nbmerge mergetool -- "$BASE" "$LOCAL" "$REMOTE" "$MERGED"',
         "mergetool.nbmerge.trustExitCode": "true",  # exit 0 only when nothing is left
         # git keeps each blob's text in refs/notes/textconv/nbmerge: `git log -p` starts one
         # Python per blob only the first time
