@@ -3,7 +3,7 @@
   find_hunks(lines, strict=False, fits=None) -> [Hunk]: each marked block, its sides, labels and size
   Hunk                            -> start/stop line indices, ours/base/theirs lines, labels
   git_sizes(size)                 -> fits for git's conflict-marker-size: it, or 2, 4, … longer
-  may_hold_markers(text)          -> False when no line of text can open a block (the cheap test)
+  may_hold_markers(text)          -> False when no line of text is an open marker (the cheap test)
   DELETED_LABEL, ADDED_LABEL      -> what the merge appends to a label for delete/modify, add/add
   conflict_blocks(text, size=7, markdown=False)
                                   -> lines where check sees a conflict left in a cell's source
@@ -21,6 +21,7 @@ only blocks of git's size for the file (see git_sizes). In a file git's line mer
 
 from __future__ import annotations
 
+import re
 from collections import namedtuple
 
 TYPE_CHECKING = False
@@ -53,9 +54,19 @@ def git_sizes(size: int) -> Callable[[int], bool]:
     return lambda width: width >= size and (width - size) % 2 == 0
 
 
+# an open marker (a run of `<` alone or before a space) at the start, or after a line break:
+# str's `in` and a search with a literal prefix run in C, so a cell of `<div>` lines or of
+# `a < b` costs no loop over its lines
+_OPEN_AT_START = re.compile(r"<+(?:[ \r\n]|\Z)")
+_OPEN_AFTER_LF = re.compile(r"\n<+(?:[ \r\n]|\Z)")
+_OPEN_AFTER_CR = re.compile(r"\r<+(?:[ \r\n]|\Z)")
+
+
 def may_hold_markers(text: str) -> bool:
-    """Whether a line of text starts with `<`: without one there is no block to look for."""
-    return text[:1] == "<" or "\n<" in text or "\r<" in text
+    """Whether a line of text is an open marker: without one there is no block to look for."""
+    return bool(_OPEN_AT_START.match(text)
+                or ("\n<" in text and _OPEN_AFTER_LF.search(text))
+                or ("\r" in text and "\r<" in text and _OPEN_AFTER_CR.search(text)))
 
 
 def _is_marker(bare: str, char: str, size: int) -> bool:
