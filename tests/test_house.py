@@ -36,6 +36,7 @@ LIGHT_MODULES = ("nbmerge.conflicts", "nbmerge.resolve", "nbmerge.markers", "nbm
 FAST_COMMANDS = {
     "conflicts": ["conflicts", "--json", "{b}"],
     "resolve --take": ["resolve", "{out}", "--take", "theirs", "--all"],
+    "resolve --take --add": ["resolve", "{out}", "--take", "theirs", "--all", "--add"],
     "merge-driver": ["merge-driver", "{a}", "{out}", "{c}", "7", "nb.ipynb"],
     "textconv": ["textconv", "{b}"],
     "diff": ["diff", "--color=never", "{a}", "{b}"],
@@ -132,6 +133,8 @@ def test_per_file_commands_start_without_heavy_modules(name, tmp_path):
         shutil.copy(EXAMPLES / f"{side}.ipynb", files[key])
     shutil.copy(EXAMPLES / "ours.ipynb", files["out"])
     argv = [arg.format(**{k: str(v) for k, v in files.items()}) for arg in FAST_COMMANDS[name]]
+    if "--add" in argv:  # `git add` needs a repository
+        subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
     probe = PROBE.format(root=str(ROOT), argv=argv, heavy=HEAVY, pre="")
     result = subprocess.run([sys.executable, "-S", "-c", probe], capture_output=True, text=True,
                             cwd=tmp_path)

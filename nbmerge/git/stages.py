@@ -9,15 +9,21 @@
 from __future__ import annotations
 
 import os
-from typing import List, Optional
 
 from ..errors import PathError, UsageError
-from ..fix import Stages
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # `resolve --take --add` imports this module: typing costs start-up time
+    from typing import List, Optional
+
+    from ..fix import Stages
 
 
 def conflict_stages(path: str) -> Optional[Stages]:
     """Stages 1-3 of path in its repository's index (base None for an add/add conflict)."""
     import pygit2
+
+    from ..fix import Stages  # the fix machinery (dataclasses) only for `nbmerge fix`
 
     absolute = os.path.abspath(path)
     try:
