@@ -3,6 +3,7 @@
   find_conflicts(nb, fits=None)       -> [OpenConflict] in notebook order, each with a stable id
   select(conflicts, wanted)           -> the conflicts named by ids or unique id prefixes
   conflicts_document(notebooks)       -> the `nbmerge conflicts --json` document
+  describe_deleted(path, side)        -> one line for a notebook a side deleted (git's modify/delete)
   describe(conflict)                  -> one line: `conflict 3f9a2c · cell 7 (id a1b2) · source · 2 hunks`
   counted(n, noun="conflict")         -> `1 conflict`, `3 conflicts`: how every message counts them
   ConflictKind                        -> source, delete/modify, add/add, cell_type, metadata
@@ -197,12 +198,28 @@ def _hunk_dict(hunk) -> dict:
 
 
 def conflicts_document(notebooks: Iterable[Tuple[str, List[OpenConflict]]],
-                       errors: Iterable[Tuple[str, str]] = ()) -> dict:
-    """The `conflicts --json` document: every notebook read, its conflicts, and the unreadable."""
-    return {"version": SCHEMA_VERSION,
-            "notebooks": [{"path": path, "conflicts": [conflict_dict(c) for c in conflicts]}
-                          for path, conflicts in notebooks],
+                       errors: Iterable[Tuple[str, str]] = (), deleted: Optional[dict] = None) -> dict:
+    """The `conflicts --json` document: every notebook read, its conflicts, and the unreadable.
+
+    deleted: {path: "ours" | "theirs" | "both"} for a notebook a side deleted while the other
+    changed it (git's modify/delete), given as `deleted_by`.
+    """
+    entries = []
+    for path, conflicts in notebooks:
+        entry = {"path": path, "conflicts": [conflict_dict(c) for c in conflicts]}
+        if deleted and deleted.get(path):
+            entry["deleted_by"] = deleted[path]
+        entries.append(entry)
+    return {"version": SCHEMA_VERSION, "notebooks": entries,
             "errors": [{"path": path, "message": message} for path, message in errors]}
+
+
+def describe_deleted(path: str, side: str) -> str:
+    """One line for a notebook git left unmerged because a side deleted it (no markers in it)."""
+    if side == "both":
+        return f"{path}: both sides deleted or moved the notebook: `git rm {path}` or `git add {path}`"
+    other = "theirs" if side == "ours" else "ours"
+    return f"{path}: {side} deleted the notebook, {other} changed it: keep it (`git add {path}`) or `git rm {path}`"
 
 
 def counted(n: int, noun: str = "conflict") -> str:

@@ -176,3 +176,33 @@ def test_an_unknown_conflict_id_is_one_line_naming_the_file(tmp_path):
     result = run_nbmerge("resolve", marked, "--take", "ours", "--conflict", "nope", check=2)
     assert result.stderr == (f"Error: {marked}: conflict 'nope' is not a conflict in this notebook; "
                              f"`nbmerge conflicts {marked}` lists them\n")
+
+
+def test_conflicts_lists_a_notebook_one_side_deleted(git_repo):
+    """git's modify/delete leaves a notebook unmerged without a marker in it: that is still left."""
+    configure_driver(git_repo)
+    kept, gone = git_repo / "kept.ipynb", git_repo / "gone.ipynb"
+    for path in (kept, gone):
+        write(path, BASE)
+    run_git(git_repo, "add", ".")
+    run_git(git_repo, "commit", "-qm", "base")
+    run_git(git_repo, "checkout", "-qb", "feature")
+    write(kept, THEIRS)
+    run_git(git_repo, "rm", "-q", "gone.ipynb")
+    run_git(git_repo, "commit", "-qam", "theirs")
+    run_git(git_repo, "checkout", "-q", "main")
+    run_git(git_repo, "rm", "-q", "kept.ipynb")
+    write(gone, OURS)
+    run_git(git_repo, "commit", "-qam", "ours")
+    assert run_git(git_repo, "merge", "feature", check=False).returncode == 1
+
+    listed = run_nbmerge("conflicts", cwd=git_repo, check=1)
+    assert listed.stdout.splitlines() == [
+        "gone.ipynb: theirs deleted the notebook, ours changed it: keep it (`git add gone.ipynb`) or `git rm gone.ipynb`",
+        "kept.ipynb: ours deleted the notebook, theirs changed it: keep it (`git add kept.ipynb`) or `git rm kept.ipynb`"]
+    doc = json.loads(run_nbmerge("conflicts", "--json", cwd=git_repo, check=1).stdout)
+    assert [(n["path"], n["deleted_by"], n["conflicts"]) for n in doc["notebooks"]] == [
+        ("gone.ipynb", "theirs", []), ("kept.ipynb", "ours", [])]
+    run_git(git_repo, "rm", "-q", "gone.ipynb")
+    run_git(git_repo, "add", "kept.ipynb")
+    assert run_nbmerge("conflicts", cwd=git_repo, check=0).stderr == "no unmerged notebooks\n"

@@ -16,7 +16,7 @@ import json
 import os
 import sys
 
-from ..conflicts import conflicts_document, counted, describe, find_conflicts, select
+from ..conflicts import conflicts_document, counted, describe, describe_deleted, find_conflicts, select
 from ..errors import EXIT_ERROR, EXIT_FOUND, EXIT_OK, NotebookReadError, UnknownConflict, UsageError
 from ..git.attributes import marker_fits
 from ..notebook import detect_format, parse_notebook, read_file, serialize_notebook, write_file_atomic
@@ -47,10 +47,13 @@ def write_notebook(path: str, nb: dict, layout) -> None:
 
 def list_conflicts(paths: Sequence[str], *, as_json: bool, out: IO[str], err: IO[str]) -> int:
     """Print every conflict left in paths (none: git's unmerged notebooks); return the exit code."""
+    deleted: dict = {}
     if not paths:
         from ..git.stages import unmerged_notebooks  # pygit2: only when asked to look in git
 
-        paths = unmerged_notebooks()
+        unmerged = unmerged_notebooks()
+        deleted = {path: side for path, side in unmerged.items() if side}
+        paths = list(unmerged)
     elif any(os.path.isdir(path) for path in paths):
         from ..batch import find_notebooks  # the folder walk `check` uses; only for folders
 
@@ -58,18 +61,23 @@ def list_conflicts(paths: Sequence[str], *, as_json: bool, out: IO[str], err: IO
     found: List[Tuple[str, list]] = []
     errors: List[Tuple[str, str]] = []
     for path in paths:
+        if path in deleted and not os.path.lexists(path):  # both sides deleted or moved it
+            found.append((path, []))
+            continue
         try:
             nb, _ = read_notebook(path)
         except NotebookReadError as exc:
             errors.append((path, exc.problem))
             continue
         found.append((path, find_conflicts(nb, marker_fits(path))))
-    left = sum(len(conflicts) for _, conflicts in found)
+    left = sum(len(conflicts) for _, conflicts in found) + len(deleted)
     if as_json:
-        json.dump(conflicts_document(found, errors), out, indent=1, ensure_ascii=False)
+        json.dump(conflicts_document(found, errors, deleted), out, indent=1, ensure_ascii=False)
         out.write("\n")
     else:
         for path, conflicts in found:
+            if path in deleted:
+                out.write(describe_deleted(path, deleted[path]) + "\n")
             for conflict in conflicts:
                 out.write(f"{path}: {describe(conflict)}\n")
         for path, problem in errors:

@@ -2,7 +2,8 @@
 
   conflict_stages(path) -> Stages(base, ours, theirs) when the index has stages 2 and 3
                            for path, else None (not in a repository, not conflicted)
-  unmerged_notebooks()  -> the notebooks git reports as unmerged here, as paths from here
+  unmerged_notebooks()  -> {path from here: side that deleted it, or None} for the notebooks
+                           git reports as unmerged here
   mark_resolved(path)   -> `git add PATH`, the real command
 """
 
@@ -14,7 +15,7 @@ from ..errors import PathError, UsageError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # `resolve --take --add` imports this module: typing costs start-up time
-    from typing import List, Optional
+    from typing import Dict, Optional
 
     from ..fix import Stages
 
@@ -49,8 +50,10 @@ def conflict_stages(path: str) -> Optional[Stages]:
                   ours=repo[ours.id].data, theirs=repo[theirs.id].data)
 
 
-def unmerged_notebooks() -> List[str]:
-    """Notebooks git reports as unmerged in the current repository, as paths from here."""
+def unmerged_notebooks() -> Dict[str, Optional[str]]:
+    """Notebooks git reports as unmerged in the current repository, as paths from here, each
+    with the side that deleted the file ("ours", "theirs", "both") or None: a modify/delete
+    conflict holds no markers, yet git waits for `git add` or `git rm`."""
     import pygit2
 
     gitdir = pygit2.discover_repository(os.getcwd())
@@ -60,12 +63,14 @@ def unmerged_notebooks() -> List[str]:
     if repo.workdir is None:
         raise UsageError("bare repository: name the notebooks to look at")
     conflicts = repo.index.conflicts
-    paths = set()
-    for entries in conflicts if conflicts is not None else ():
-        path = next(e.path for e in entries if e is not None)
+    found = {}
+    for base, ours, theirs in conflicts if conflicts is not None else ():
+        path = next(e.path for e in (base, ours, theirs) if e is not None)
         if path.endswith(".ipynb"):
-            paths.add(os.path.relpath(os.path.join(repo.workdir, path)))
-    return sorted(paths)
+            deleted = (None if ours is not None and theirs is not None else
+                       "both" if ours is None and theirs is None else "ours" if ours is None else "theirs")
+            found[os.path.relpath(os.path.join(repo.workdir, path))] = deleted
+    return dict(sorted(found.items()))
 
 
 def mark_resolved(path: str) -> None:
