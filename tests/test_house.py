@@ -204,3 +204,10 @@ def test_every_command_goes_through_the_error_adapter():
 
     for name, entry in COMMANDS.items():
         assert isinstance(load(entry.click), Command), f"{name}: use nbmerge.cli.group.command"
+
+
+def test_architecture_picture_names_every_git_module():
+    """docs/architecture.md's picture lists the git room's modules, as the README's map does."""
+    picture = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8").split("```")[1]
+    modules = {p.stem for p in (PACKAGE / "git").glob("*.py")} - {"__init__"}
+    assert sorted(m for m in modules if m not in picture) == []
