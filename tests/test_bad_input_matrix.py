@@ -135,6 +135,7 @@ def results(tmp_path_factory):
     """(command, input) -> (CompletedProcess, the written file's bytes or None)."""
     work = tmp_path_factory.mktemp("matrix")
     jobs = {}
+    pristine = {name: (BAD / name).read_bytes() for name in INPUTS}
 
     def copy(name, command):
         folder = work / command.replace(" ", "_") / name.strip("-")
@@ -181,6 +182,7 @@ def results(tmp_path_factory):
     found = dict(run(number, key) for number, key in enumerate(jobs))
     found["filter --process"] = _filter_process(INPUTS, work)
     found["clean folder"] = work / "clean"
+    found["read only"] = pristine, [BAD, work / "check", *(work / "merge" / name.strip("-") for name in INPUTS)]
     return found
 
 
@@ -319,6 +321,15 @@ def test_check(results, name):
         assert said, result.stdout  # schema findings (or unreadable, for check's strict reader)
     else:
         assert not any(line.startswith("error: ") for line in said)
+
+
+def test_commands_that_only_read_change_no_input_byte(results):
+    """diff, textconv, diff-driver and filter read fixtures/bad itself, check a copy of it,
+    merge its copy of ours: every file they were given holds the bytes it held."""
+    pristine, folders = results["read only"]
+    for folder in folders:
+        for name in set(pristine) & {p.name for p in folder.iterdir()}:
+            assert (folder / name).read_bytes() == pristine[name], folder / name
 
 
 @pytest.mark.parametrize("name", ["empty.ipynb", "binary.ipynb", "invalid_json.ipynb", "truncated.ipynb"])
