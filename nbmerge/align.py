@@ -2,7 +2,7 @@
 
   match_cells(base, side)            -> for each side cell, the base cell it is (or None)
   align_cells(base, side)            -> match_cells, and the pairs that keep their order
-  anchors(match)                     -> the pairs that keep their order (the others moved)
+  anchors(match, base, side)         -> the pairs that keep their order (the others moved)
   unpaired(match)                    -> the side cells paired with nothing: the new ones
   longest_increasing(values)         -> the longest run of values kept in order (patience)
 
@@ -22,7 +22,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections import Counter, defaultdict
 from itertools import chain, compress, count, repeat
-from operator import is_, is_not, itemgetter, lt, ne, not_, sub
+from operator import and_, eq, is_, is_not, itemgetter, lt, ne, not_, sub
 
 from .notebook import source_text
 from .similarity import CLOSE_ENOUGH, Shape, shape_similarity
@@ -61,8 +61,11 @@ def longest_increasing(values: Sequence[int]) -> List[int]:
     return [pos for start, end in increasing_stretches(values) for pos in range(start, end)]
 
 
-def increasing_stretches(values: Sequence[int]) -> List[Tuple[int, int]]:
+def increasing_stretches(values: Sequence[int], favoured=None) -> List[Tuple[int, int]]:
     """longest_increasing as ranges of positions, [start, end): few, after a few moves.
+
+    favoured (a flag per position, or None): of equally long runs, the one holding the
+    most favoured positions is taken.
 
     >>> increasing_stretches([0, 1, 5, 2, 3, 4, 6])
     [(0, 2), (3, 7)]
@@ -75,10 +78,13 @@ def increasing_stretches(values: Sequence[int]) -> List[Tuple[int, int]]:
     # it (the values are distinct integers, so nothing else fits in between), so the search
     # runs over stretches weighted by length: after a few moves, a handful of them.
     starts = [0, *compress(count(1), map(ne, map(sub, values[1:], values[:-1]), repeat(1)))]
-    if len(starts) == n:  # no two neighbours kept together: weights would not help
+    if len(starts) == n and favoured is None:  # no two neighbours kept together: weights would not help
         return [(pos, pos + 1) for pos in _patience(values)]
     ends = starts[1:] + [n]
-    chosen = _heaviest_increasing(list(map(values.__getitem__, starts)), list(map(sub, ends, starts)))
+    weights = list(map(sub, ends, starts))
+    if favoured is not None:  # length first; favoured positions only break ties
+        weights = [w * (n + 1) + sum(favoured[a:b]) for w, a, b in zip(weights, starts, ends)]
+    chosen = _heaviest_increasing(list(map(values.__getitem__, starts)), weights)
     ranges = [(starts[chosen[0]], ends[chosen[0]])]
     for k in chosen[1:]:  # chosen stretches that touch are one range
         if starts[k] == ranges[-1][1]:
@@ -210,7 +216,7 @@ def align_cells(base: Sequence[dict],
     cells were edited in place.
     """
     match, skeleton = _align(base, side, None, want_anchors=True)
-    return (match, *skeleton) if skeleton else (match, *anchors(match))
+    return (match, *skeleton) if skeleton else (match, *anchors(match, base, side))
 
 
 def _align(base, side, base_keys, *, want_anchors: bool):
@@ -263,7 +269,7 @@ def _align(base, side, base_keys, *, want_anchors: bool):
     # Similar cells at the same place pair up even under ids: cut-and-paste and some
     # editors give an edited cell a new id.
     if free_b and free_s:
-        skeleton = _anchors_from_runs(runs) if runs is not None else anchors(match)
+        skeleton = _anchors_from_runs(runs) if runs is not None else anchors(match, base, side)
         _match_in_gaps(free_b, free_s, base_keys, side_keys, pair, skeleton)
         _pair_in_holes(skeleton, len(side), len(base), match, taken, base_keys, side_keys, pair)
     if not ids_decide:
@@ -391,19 +397,34 @@ def _match_unique_identical(free_b, free_s, base_keys, side_keys, pair) -> None:
             pair(s, where[key])
 
 
-def anchors(match: Sequence[Optional[int]]) -> Tuple[List[int], List[int]]:
+def anchors(match: Sequence[Optional[int]], base: Optional[Sequence[dict]] = None,
+            side: Optional[Sequence[dict]] = None) -> Tuple[List[int], List[int]]:
     """The paired cells that keep their order, as side positions and base positions.
 
-    The skeleton the gaps hang from; a paired cell not among them has moved.
+    The skeleton the gaps hang from; a paired cell not among them has moved. Given the
+    cells, of equally long in-order runs the one keeping the most unchanged cells is taken:
+    an unchanged cell is the last to call moved (a `print(x2)` two swapped cells stand around).
     """
     paired = list(map(is_not, match, repeat(None)))
     side_pos = positions(paired)
     base_pos = list(compress(match, paired))
-    ranges = increasing_stretches(base_pos)
+    if all(map(lt, base_pos, base_pos[1:])):  # nothing moved: the common case, checked in C
+        return side_pos, base_pos
+    unchanged = None if base is None or side is None else _unchanged(base, side, base_pos, side_pos)
+    ranges = increasing_stretches(base_pos, unchanged)
     if len(ranges) == 1 and ranges[0] == (0, len(base_pos)):
         return side_pos, base_pos
     return (list(chain.from_iterable(side_pos[start:end] for start, end in ranges)),
             list(chain.from_iterable(base_pos[start:end] for start, end in ranges)))
+
+
+def _unchanged(base, side, base_pos, side_pos) -> List[bool]:
+    """For each pair, whether its cell kept its type and source; compared in C (a diff with
+    a move asks this of every pair)."""
+    olds, news = list(map(base.__getitem__, base_pos)), list(map(side.__getitem__, side_pos))
+    same_source = map(eq, map(dict.get, olds, repeat("source")), map(dict.get, news, repeat("source")))
+    same_type = map(eq, map(dict.get, olds, repeat("cell_type")), map(dict.get, news, repeat("cell_type")))
+    return list(map(and_, same_source, same_type))
 
 
 def _match_in_gaps(free_b, free_s, base_keys, side_keys, pair, skeleton) -> None:

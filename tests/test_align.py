@@ -182,6 +182,21 @@ def test_identical_cells_in_the_same_order_are_not_moved():
     assert match == [None, 0, 1, 2] and kept_side == [1, 2, 3]
 
 
+def test_an_unchanged_cell_is_not_the_one_called_moved_when_others_swap_round_it():
+    """Two cells swap places around a `print(x2)`, one of them edited: of the equally long
+    in-order runs, the one that keeps the unchanged cell in place is taken (it was shown as
+    `cell 6 · moved from cell 6 · print(x2)`)."""
+    from nbmerge.align import align_cells
+
+    base = [cell("x2 = np.ones((3, 4))"), cell("print(x2)"), cell("## Sums", "markdown"), cell("print(x2)"),
+            cell("import pandas as pd\ndf = pd.read_csv('a.csv')"), cell("print(x2)"), cell("df.head()")]
+    side = [cell("x2 = np.zeros((3, 4))"), cell("print(x2)"), cell("## Sums", "markdown"), cell("print(x2)"),
+            cell("df.head()"), cell("print(x2)"), cell("import pandas as pd\ndf = pd.read_csv('b.csv')")]
+    match, kept_side, _ = align_cells(base, side)
+    assert match == [0, 1, 2, 3, 6, 5, 4]
+    assert 5 in kept_side and len(kept_side) == 5  # two moved: df.head() and the edited pandas cell
+
+
 def test_markdown_restyled_with_other_backticks_is_the_same_cell():
     """A table of ``code`` restyled as `code` (and re-spaced) is modified, not removed and added."""
     ops = [("+", "add"), ("-", "subtract"), ("*", "multiply"), ("/", "divide"), ("//", "floor_divide"),
