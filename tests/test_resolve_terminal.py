@@ -49,6 +49,19 @@ def test_walk_undo_and_quit_halfway(tmp_path, terminal):
     assert nb["cells"][1] == load_json(target)["cells"][1]
 
 
+def test_keys_typed_ahead_are_taken_not_lost(tmp_path, terminal):
+    """Keys typed while the walk is still writing (fast typing, a paste) are each taken in
+    turn: none is flushed away between two reads."""
+    target = tmp_path / "nb.ipynb"
+    three_hunks(target)
+    term = terminal(f"{NBMERGE} resolve nb.ipynb", tmp_path)
+    term.wait_for(PROMPT)
+    screen = term.press("ott", "EXIT=", 1)
+    assert "3 choices saved" in screen and "EXIT=0" in screen, screen
+    cells = load_json(target)["cells"]
+    assert [source_text(cells[0]), source_text(cells[2])] == ["a = 1\nkeep = 0", "c = 2\nmid = 0\nd = 2"]
+
+
 def test_walk_edit_skip_and_finish(tmp_path, terminal, monkeypatch):
     target = tmp_path / "nb.ipynb"
     three_hunks(target)

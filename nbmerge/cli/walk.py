@@ -63,7 +63,8 @@ class Screen:
         fd = self.tty_in.fileno()
         saved = termios.tcgetattr(fd)
         try:
-            tty.setcbreak(fd)
+            # TCSANOW: the default (TCSAFLUSH) throws away keys typed while we were writing
+            tty.setcbreak(fd, termios.TCSANOW)
             char = os.read(fd, 1).decode("utf-8", "replace")
         except KeyboardInterrupt:
             char = "q"
