@@ -154,7 +154,8 @@ def fix_text(data: bytes, path: str, settings: Optional[Settings] = None,
             parse_notebook(data, path)
         except NotebookReadError as exc:
             # "nothing to fix" would let `fix x && git add x` stage a broken file
-            raise FixError(path, f"no git conflict markers, and not a notebook: {exc.problem}") from None
+            problem = exc.problem if "not a notebook" in exc.problem else f"not a notebook: {exc.problem}"
+            raise FixError(path, f"no git conflict markers, and {problem}") from None
         raise NothingToFix(path, "no git conflict markers found")
     style = ConflictStyle.DIFF3 if sides.base is not None else ConflictStyle.MERGE
     options = merge_options(settings, labels=sides.labels, conflict_style=style, marker_size=sides.marker_size)

@@ -140,7 +140,7 @@ def test_no_markers_is_nothing_to_fix(tmp_path):
     # no markers and not a notebook: "nothing to fix" (exit 0) would let `fix x && git add x`
     # stage a broken file
     ("not json at all\n", "not a notebook: invalid JSON"),
-    ("", "not a notebook: file is empty"),
+    ("", "no git conflict markers, and file is empty, not a notebook"),
     ("{\n \"cells\": [\n", "not a notebook: invalid JSON"),
     ("null\n", "not a notebook: the file holds null"),
     ("{}\n", "not a notebook: no \"cells\""),
@@ -152,6 +152,7 @@ def test_unfixable_is_one_line_naming_the_file(tmp_path, content, problem, nbmer
     assert result.returncode == 2
     assert result.stderr.strip().count("\n") == 0 and str(target) in result.stderr
     assert problem in result.stderr
+    assert result.stderr.count("not a notebook") <= 1, "said once"
     assert target.read_text() == content
 
 
