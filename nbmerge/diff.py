@@ -1,6 +1,7 @@
 """Two notebooks diffed into plain data: which cells were added, removed, moved or modified, and how.
 
   diff_notebooks(old, new, options)  -> NotebookDiff (cells in reading order, metadata, hidden)
+  unreadable_diff(problem)           -> the NotebookDiff of a pair one of whose versions cannot be read
   field_changes(old, new, path)      -> FieldChange for each dotted path whose value differs
   line_hunks(old, new, context)      -> unified-diff hunks between two lists of lines
   DiffOptions                        -> what to show: outputs, metadata, volatile fields
@@ -135,11 +136,13 @@ class DiffStat(namedtuple("DiffStat", "added removed modified moved metadata")):
     __slots__ = ()
 
 
-class NotebookDiff(namedtuple("NotebookDiff", "cells metadata hidden old_cell_count new_cell_count cell_ids",
-                              defaults=(None,))):
+class NotebookDiff(namedtuple("NotebookDiff", "cells metadata hidden old_cell_count new_cell_count cell_ids "
+                                              "unreadable", defaults=(None, ""))):
     """The whole diff: changed cells in reading order, notebook-level changes, what was hidden.
 
-    cell_ids: a CellIds when paired cells' ids differ, else None.
+    cell_ids: a CellIds when paired cells' ids differ, else None. unreadable: for a pair one
+    of whose versions cannot be read, the one-line problem ("label: problem"); the diff is
+    then empty, its cell counts None, and it is never identical.
     """
 
     __slots__ = ()
@@ -147,7 +150,7 @@ class NotebookDiff(namedtuple("NotebookDiff", "cells metadata hidden old_cell_co
     @property
     def identical(self) -> bool:
         """True when nothing shown differs (hidden changes may remain)."""
-        return not self.cells and not self.metadata and not self.cell_ids
+        return not self.cells and not self.metadata and not self.cell_ids and not self.unreadable
 
     @property
     def stat(self) -> DiffStat:
@@ -155,6 +158,11 @@ class NotebookDiff(namedtuple("NotebookDiff", "cells metadata hidden old_cell_co
         return DiffStat(added=changes.count(CellChange.ADDED), removed=changes.count(CellChange.REMOVED),
                         modified=changes.count(CellChange.MODIFIED),
                         moved=sum(1 for c in self.cells if c.moved), metadata=len(self.metadata))
+
+
+def unreadable_diff(problem: str) -> NotebookDiff:
+    """The diff of a pair that cannot be diffed: nothing inside is known, only the problem."""
+    return NotebookDiff((), (), Hidden(), None, None, None, problem)
 
 
 def dotted_path(path: Sequence[PathPart]) -> str:

@@ -6,6 +6,7 @@
   write_json(files, out)                                    -> {"schema": ..., "files": [...]}
   word_spans(old, new)                                      -> which characters of each line changed
   ids_note(cell_ids)                                        -> `cell ids added (nbformat 4.4 → 4.5)`
+  unreadable_note(diff)                                     -> `unreadable: LABEL: PROBLEM`, in place of a diff
   DEV_NULL                                                  -> the label of a side that does not exist
 
 JSON schema "nbmerge-diff" version 1 is documented in docs/diff.md; fields are only ever added.
@@ -193,6 +194,11 @@ def text_lines(diff: NotebookDiff, old_label: str, new_label: str, *, color: boo
     """The terminal view, line by line."""
     paint = _Paint(color)
     note = hidden_note(diff.hidden)
+    if diff.unreadable:
+        yield paint(f"--- {old_label}", BOLD)
+        yield paint(f"+++ {new_label}", BOLD)
+        yield paint(unreadable_note(diff), BOLD, RED)
+        return
     if diff.identical:
         yield f"no differences between {old_label} and {new_label}"
         if note:
@@ -238,6 +244,8 @@ def stat_line(diff: NotebookDiff, label: str, *, whole: str = "") -> str:
 
     whole: what happened to the file itself ("new notebook", "deleted notebook"), said first.
     """
+    if diff.unreadable:
+        return f"{label}: {unreadable_note(diff)}"
     stat = diff.stat
     parts = [whole] if whole else []
     parts += [f"{n} {word}" for n, word in ((stat.added, "added"), (stat.removed, "removed"),
@@ -249,6 +257,11 @@ def stat_line(diff: NotebookDiff, label: str, *, whole: str = "") -> str:
     if not parts:
         return f"{label}: no changes" + (" (hidden changes only)" if diff.hidden else "")
     return f"{label}: " + ", ".join(parts)
+
+
+def unreadable_note(diff: NotebookDiff) -> str:
+    """`unreadable: feature:a.ipynb: invalid JSON at line 3 column 1`: what stands in for the diff."""
+    return f"unreadable: {diff.unreadable}"
 
 
 def write_stat(diff: NotebookDiff, out: IO[str], label: str) -> None:
@@ -280,7 +293,7 @@ def _ids_json(cell_ids: Optional[CellIds]) -> Optional[Dict[str, Any]]:
 def diff_to_json(diff: NotebookDiff, old_label: str, new_label: str) -> Dict[str, Any]:
     """One notebook's diff as JSON-ready data (schema in docs/diff.md)."""
     stat = diff.stat
-    return {
+    data = {
         "old": old_label,
         "new": new_label,
         "identical": diff.identical,
@@ -299,6 +312,9 @@ def diff_to_json(diff: NotebookDiff, old_label: str, new_label: str) -> Dict[str
         "hidden": {"execution_counts": diff.hidden.execution_counts, "cell_metadata": diff.hidden.cell_metadata,
                    "outputs": diff.hidden.outputs, "notebook_metadata": list(diff.hidden.notebook_metadata)},
     }
+    if diff.unreadable:
+        data["unreadable"] = diff.unreadable
+    return data
 
 
 def write_json(files: Iterable[Dict[str, Any]], out: IO[str]) -> None:

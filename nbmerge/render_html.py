@@ -2,6 +2,7 @@
 
   write_html(files, out, options=DiffOptions(), title="nbmerge diff")  -> the page for FileDiffs
   FileDiff(old_label, new_label, old, new, diff)  -> one notebook's two versions and their diff
+                                                     (diff.unreadable: shown as that problem)
   render_cell_diff(old_cell, new_cell, cell, options, language)  -> one CellDiff as an article
   write_page(out, title, body)                    -> any body in the page shell: CSP, CSS, JS
   asset(name), csp_hash(text)                     -> a file of nbmerge/assets/; its CSP source
@@ -26,7 +27,7 @@ from .html_cells import (language_of, render_cell, render_fields, render_lines_d
                          render_outputs_diff, render_plain_cells, source_block)
 from .highlight import token_lookup
 from .html_safe import joined, render_markdown
-from .render_diff import DEV_NULL, cell_heading, hidden_note, ids_note, stat_line
+from .render_diff import DEV_NULL, cell_heading, hidden_note, ids_note, stat_line, unreadable_note
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs start-up time; annotations are never evaluated
@@ -125,7 +126,8 @@ def _index(files: List[FileDiff]) -> str:
         changes = (f'<details class="changes"{" open" if len(links) <= INDEX_OPEN_LIMIT else ""}>'
                    f'<summary>{len(links)} change{"s" if len(links) != 1 else ""}</summary><ol>'
                    + "".join(links) + "</ol></details>") if links else ""
-        items.append(f'<li><a href="#f{n}">{escape(label)}</a> <span class="stat">'
+        stat = "stat unreadable" if item.diff.unreadable else "stat"
+        items.append(f'<li><a href="#f{n}">{escape(label)}</a> <span class="{stat}">'
                      f'{escape(stat_line(item.diff, "").lstrip(": "))}</span>{changes}</li>')
     heading = f"{len(files)} notebook{'s' if len(files) != 1 else ''} · {total} change{'s' if total != 1 else ''}"
     if not files:
@@ -138,6 +140,9 @@ def _write_notebook(out: IO[str], n: int, item: FileDiff, options: DiffOptions) 
     language = language_of(item.new or item.old)
     out.write(f'<section class="nb" id="f{n}"><h2><span class="old">{escape(item.old_label)}</span> → '
               f'<span class="new">{escape(item.new_label)}</span></h2>\n')
+    if diff.unreadable:  # nothing to show but the problem; the other notebooks go on
+        out.write(f'<p class="unreadable">{escape(unreadable_note(diff))}</p>\n</section>\n')
+        return
     if diff.identical:
         out.write('<p class="none">no differences</p>\n')
     if diff.metadata or diff.cell_ids:

@@ -1,7 +1,8 @@
 """Notebook diffs as a Markdown summary, for a CI job summary or a pull-request comment.
 
   write_summary(files, out, title="nbmerge diff")  -> a table of counts, then each notebook's changes,
-                                                    under SUMMARY_LIMIT characters
+                                                    under SUMMARY_LIMIT characters; a notebook that
+                                                    could not be read is listed as unreadable
   code_span(text, table=False), fence(lines, info) -> text that Markdown shows as typed
 
 `nbmerge diff ... --format markdown` prints it; the GitHub Action (diff/action.yml) appends
@@ -72,11 +73,12 @@ def _changed_lines(cell: CellDiff) -> List[str]:
 def write_summary(files: Iterable[Tuple[str, str, NotebookDiff]], out: IO[str], title: str = "nbmerge diff") -> None:
     """The Markdown summary of every notebook's diff: the table whole, details up to SUMMARY_LIMIT."""
     changed = [f for f in files if not f[2].identical]
-    head = [f"## {title}: {len(changed)} notebook{'s' if len(changed) != 1 else ''} changed\n\n"]
+    unreadable = sum(1 for f in changed if f[2].unreadable)
+    head = [f"## {title}: {len(changed)} notebook{'s' if len(changed) != 1 else ''} changed"
+            + (f" ({unreadable} unreadable)" if unreadable else "") + "\n\n"]
     if changed:
         head.append("| notebook | added | removed | modified | moved | outputs changed |\n|---|--:|--:|--:|--:|--:|\n")
-        head.extend(f"| {code_span(_label(old, new), table=True)} | {d.stat.added} | {d.stat.removed} | "
-                    f"{d.stat.modified} | {d.stat.moved} | {_outputs_changed(d)} |\n" for old, new, d in changed)
+        head.extend(_row(old, new, d) for old, new, d in changed)
     size = sum(map(len, head))
     out.write("".join(head))
     for shown, (old_label, new_label, diff) in enumerate(changed):
@@ -90,6 +92,15 @@ def write_summary(files: Iterable[Tuple[str, str, NotebookDiff]], out: IO[str], 
         size += len(section)
 
 
+def _row(old_label: str, new_label: str, diff: NotebookDiff) -> str:
+    """One notebook's line of the table; an unreadable one says so, its counts unknown."""
+    name = code_span(_label(old_label, new_label), table=True)
+    if diff.unreadable:
+        return f"| {name} **unreadable** | – | – | – | – | – |\n"
+    stat = diff.stat
+    return f"| {name} | {stat.added} | {stat.removed} | {stat.modified} | {stat.moved} | {_outputs_changed(diff)} |\n"
+
+
 def _label(old_label: str, new_label: str) -> str:
     return new_label if new_label != DEV_NULL else old_label
 
@@ -99,6 +110,8 @@ def _section(old_label: str, new_label: str, diff: NotebookDiff) -> str:
     parts = [f"\n### {code_span(_label(old_label, new_label))}\n\n"]
     if old_label != new_label:
         parts.append(f"{code_span(old_label)} → {code_span(new_label)}\n\n")
+    if diff.unreadable:
+        parts.append(f"- unreadable: {code_span(diff.unreadable)}\n")
     if diff.cell_ids:
         parts.append(f"- {ids_note(diff.cell_ids)}\n")
     if diff.metadata:

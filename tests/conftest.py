@@ -49,6 +49,25 @@ def run_nbmerge(*args: str, cwd=None, input=None, check=None) -> subprocess.Comp
     return result
 
 
+def diff_action():
+    """The diff Action (diff/action.yml) as data, and its steps by name."""
+    yaml = pytest.importorskip("yaml")
+    action = yaml.safe_load((ROOT / "diff" / "action.yml").read_text())
+    return action, {step.get("name"): step for step in action["runs"]["steps"]}
+
+
+def run_action_step(step: dict, cwd: Path, tmp_path: Path, **env: str) -> subprocess.CompletedProcess:
+    """Run one `run:` step of the diff Action as the runner does (bash -e -o pipefail), its inputs
+    from env; GITHUB_STEP_SUMMARY, GITHUB_OUTPUT and the page are summary.md, outputs and
+    nbmerge-diff.html in tmp_path."""
+    full = {**os.environ, "GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
+            "GITHUB_OUTPUT": str(tmp_path / "outputs"), "NBMERGE_PAGE": str(tmp_path / "nbmerge-diff.html"),
+            "NBMERGE_PATHS": "", "NBMERGE_ARGS": "", "PYTHONPATH": str(ROOT),
+            "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"], **env}
+    return subprocess.run(["bash", "-e", "-o", "pipefail", "-c", step["run"]], cwd=cwd, env=full,
+                          capture_output=True, text=True)
+
+
 def driver_command() -> str:
     """The merge-driver line git runs: full interpreter path, as `nbmerge install` writes it."""
     return f'"{sys.executable}" -m nbmerge merge-driver -- %O %A %B %L %P'

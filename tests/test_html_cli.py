@@ -13,7 +13,7 @@ import sys
 
 import pytest
 
-from conftest import FIXTURES, ROOT, run_git, run_nbmerge
+from conftest import FIXTURES, ROOT, diff_action, run_action_step, run_git, run_nbmerge
 
 REVIEW = FIXTURES / "html" / "review"
 A, B = str(REVIEW / "a.ipynb"), str(REVIEW / "b.ipynb")
@@ -120,25 +120,15 @@ def test_revisions_give_one_page_with_an_index(two_branches, tmp_path):
     assert limited.read_text(encoding="utf-8").count('<section class="nb"') == 1
 
 
-def _action_step(name):
-    yaml = pytest.importorskip("yaml")
-    action = yaml.safe_load((ROOT / "diff" / "action.yml").read_text())
-    return action, next(step for step in action["runs"]["steps"] if step.get("name") == name)
-
-
 def test_the_diff_action_writes_the_job_summary_and_the_page(two_branches, tmp_path):
     """Run the action's own `run:` lines with its environment, as the runner would."""
-    action, step = _action_step("nbmerge diff")
+    action, steps = diff_action()
     assert set(action["inputs"]) == {"base", "head", "paths", "args", "artifact-name", "python-version"}
     summary, outputs, page = tmp_path / "summary.md", tmp_path / "outputs", tmp_path / "nbmerge-diff.html"
     summary.write_text("earlier step\n")
     base = run_git(two_branches, "rev-parse", "main").stdout.strip()
     head = run_git(two_branches, "rev-parse", "feature").stdout.strip()
-    env = {**os.environ, "GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(summary),
-           "GITHUB_OUTPUT": str(outputs), "NBMERGE_BASE": base, "NBMERGE_HEAD": head, "NBMERGE_PATHS": "",
-           "NBMERGE_ARGS": "", "NBMERGE_PAGE": str(page), "PYTHONPATH": str(ROOT),
-           "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"]}
-    result = subprocess.run(["bash", "-c", step["run"]], cwd=two_branches, env=env, capture_output=True, text=True)
+    result = run_action_step(steps["nbmerge diff"], two_branches, tmp_path, NBMERGE_BASE=base, NBMERGE_HEAD=head)
     assert result.returncode == 0, result.stderr
     text = summary.read_text()
     assert text.startswith("earlier step\n## nbmerge diff ")  # appended, never overwritten
@@ -146,25 +136,20 @@ def test_the_diff_action_writes_the_job_summary_and_the_page(two_branches, tmp_p
     assert "| `nb/report.ipynb` | 2 | 1 | 5 | 0 | 4 |" in text
     assert "- `cell 9 · code · id train · modified · fit(model, epochs=4)`" in text
     assert page.read_text(encoding="utf-8").count('<section class="nb"') == 3
-    assert outputs.read_text() == f"page={page}\n"
-    upload = next(s for s in action["runs"]["steps"] if s.get("name") == "Upload the page")
+    assert outputs.read_text() == f"page={page}\nexit-code=0\n"
+    upload = steps["Upload the page"]
     assert upload["uses"].startswith("actions/upload-artifact@") and "steps.diff.outputs.page" in upload["with"]["path"]
 
 
 @pytest.mark.parametrize("before", ["0" * 40, ""])
 def test_the_diff_action_on_a_new_branch_compares_with_the_parent(two_branches, tmp_path, before):
     """A push that creates a branch has no "before": the summary covers the pushed commit."""
-    _, step = _action_step("nbmerge diff")
-    summary, page = tmp_path / "summary.md", tmp_path / "nbmerge-diff.html"
+    _, steps = diff_action()
     head = run_git(two_branches, "rev-parse", "feature").stdout.strip()
-    env = {**os.environ, "GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(summary),
-           "GITHUB_OUTPUT": str(tmp_path / "outputs"), "NBMERGE_BASE": before, "NBMERGE_HEAD": head,
-           "NBMERGE_PATHS": "", "NBMERGE_ARGS": "", "NBMERGE_PAGE": str(page), "PYTHONPATH": str(ROOT),
-           "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"]}
-    result = subprocess.run(["bash", "-c", step["run"]], cwd=two_branches, env=env, capture_output=True, text=True)
+    result = run_action_step(steps["nbmerge diff"], two_branches, tmp_path, NBMERGE_BASE=before, NBMERGE_HEAD=head)
     assert result.returncode == 0, result.stderr
-    assert ": 3 notebooks changed" in summary.read_text()
-    assert page.read_text(encoding="utf-8").count('<section class="nb"') == 3
+    assert ": 3 notebooks changed" in (tmp_path / "summary.md").read_text()
+    assert (tmp_path / "nbmerge-diff.html").read_text(encoding="utf-8").count('<section class="nb"') == 3
 
 
 @pytest.mark.parametrize("flags", [["--format", "markdown", "--json"], ["--format", "markdown", "--stat"],

@@ -5,7 +5,10 @@ here: cli.main runs their plain-argv twins first (cli/diff_plain.py, git/textcon
 click only for the rest (revisions, help, errors in the arguments).
 
 Errors (NbmergeError) become one line naming the file or revision, exit code 2 (cli.group);
-`--exit-code` makes 1 mean "the notebooks differ", as with `git diff` and `diff(1)`.
+`--exit-code` makes 1 mean "the notebooks differ", as with `git diff` and `diff(1)`. Over
+revisions, a notebook that cannot be read does not stop the rest: it is shown as
+`unreadable: LABEL: PROBLEM` in its place in every view, said on stderr, and the command
+ends with 2 once everything is written (as `diff -r` and `nbmerge check` do).
 """
 
 from __future__ import annotations
@@ -18,10 +21,10 @@ from typing import Callable
 
 import click
 
-from ..diff import diff_notebooks
-from ..errors import PathError, UsageError
+from ..diff import diff_notebooks, unreadable_diff
+from ..errors import EXIT_ERROR, PathError, UsageError
 from ..git.external_diff import external_diff
-from ..git.revisions import in_repo, load_pair, revision_pairs
+from ..git.revisions import in_repo, load_pair, load_pair_or_problem, revision_pairs
 from ..notebook import write_file_atomic
 from ..render_diff import DEV_NULL
 from . import quiet_broken_pipe
@@ -100,7 +103,8 @@ def diff_command(ctx, args, color, full, sources_only, no_outputs, no_metadata, 
     nbmerge diff main feature --format markdown            a summary for CI
     """
     paths = ctx.meta.get("nbmerge.paths")
-    if paths is None and len(args) == 2 and any(a == "-" or os.path.exists(a) for a in args):
+    two_files = paths is None and len(args) == 2 and any(a == "-" or os.path.exists(a) for a in args)
+    if two_files:
         pairs = [file_pair(*args)]
     elif paths is None and len(args) == 2 and not in_repo():
         raise PathError(args[0] if not os.path.exists(args[0]) else args[1], "no such file")
@@ -119,8 +123,15 @@ def diff_command(ctx, args, color, full, sources_only, no_outputs, no_metadata, 
         html_path = _page_to_open()
         sys.stderr.write(f"nbmerge diff: the page is {html_path}\n")
     options = diff_options(full, sources_only, no_outputs, no_metadata, context)
-    notebooks = [(old, new, *load_pair(old, new)) for old, new in pairs]
-    results = [(old, new, diff_notebooks(a, b, options)) for old, new, a, b in notebooks]
+    # Two files: one that cannot be read ends the command (exit 2, no page). Revisions: the
+    # other notebooks still deserve their review, so such a pair is shown as unreadable.
+    notebooks, results = [], []
+    for old, new in pairs:
+        a, b, problem = (*load_pair(old, new), "") if two_files else load_pair_or_problem(old, new)
+        if problem:
+            sys.stderr.write(f"error: {problem}\n")
+        notebooks.append((old, new, a, b))
+        results.append((old, new, unreadable_diff(problem) if problem else diff_notebooks(a, b, options)))
     out = stdout()
     title = "nbmerge diff " + " ".join(args + tuple(["--", *paths] if paths else ()))
     if html_path is not None:
@@ -138,6 +149,8 @@ def diff_command(ctx, args, color, full, sources_only, no_outputs, no_metadata, 
 
         if not webbrowser.open(Path(html_path).resolve().as_uri()):
             sys.stderr.write(f"nbmerge diff: no browser to open; the page is {html_path}\n")
+    if any(d.unreadable for _, _, d in results):
+        ctx.exit(EXIT_ERROR)  # wins over --exit-code's 1: part of the range was not diffed
     if exit_code and any(differs(old, new, d) for old, new, d in results):
         ctx.exit(1)
 

@@ -5,6 +5,8 @@
   load(side)                     -> its parsed notebook; an absent side is an empty notebook;
                                     malformed parts read as their nearest valid value, said on stderr
   load_pair(old, new)            -> both parsed; an absent side is empty, in the other's format
+  load_pair_or_problem(old, new) -> (old, new, ""), or ({}, {}, "label: problem") when a version
+                                    cannot be read: for diffs of many notebooks, which go on
   in_repo()                      -> whether the current directory is inside a git repository
   revision_pairs(revs, paths)    -> [(old Side, new Side)] of each notebook that differs, as
                                     `git diff [REV [REV]] [-- PATH...]` would pick them
@@ -61,7 +63,24 @@ def load(side: Side) -> dict:
 def load_pair(old: Side, new: Side) -> Tuple[dict, dict]:
     """Both sides parsed; a side that does not exist is an empty notebook with the other's
     nbformat and nbformat_minor, so an added notebook shows no made-up change of those."""
-    old_nb, new_nb = load(old), load(new)
+    return _same_format(old, new, load(old), load(new))
+
+
+def load_pair_or_problem(old: Side, new: Side) -> Tuple[dict, dict, str]:
+    """As load_pair, but a version that cannot be read is returned, not raised: ({}, {}, problem),
+    the problem being "label: problem" for each such version ("; " between two)."""
+    loaded, problems = [], []
+    for side in (old, new):
+        try:
+            loaded.append(load(side))
+        except PathError as exc:
+            problems.append(str(exc))
+    if problems:
+        return {}, {}, "; ".join(problems)
+    return (*_same_format(old, new, *loaded), "")
+
+
+def _same_format(old: Side, new: Side, old_nb: dict, new_nb: dict) -> Tuple[dict, dict]:
     if old.data is None or new.data is None:
         present, absent = (new_nb, old_nb) if old.data is None else (old_nb, new_nb)
         for key in ("nbformat", "nbformat_minor"):
