@@ -6,6 +6,7 @@
   PathError(path, problem)        -> one file (or revision) at fault: "path: problem"
     NotebookReadError, UnreadableFile, FixError, NothingToFix, ConfigError
   UsageError, ProtocolError       -> a command line or a git protocol we cannot follow
+  RepositoryError                 -> git's library refused the repository (another user's) or a file in it
     UnknownConflict, BadResolution
   SetupError                      -> `nbmerge install` could not do its work: exit 1, as documented
     NotARepositoryError, BareRepositoryError, WriteError, AttributeConflictError
@@ -73,6 +74,10 @@ class UnknownConflict(UsageError):
 
 class BadResolution(UsageError):
     """Hand-written text that cannot stand in for a conflict (not JSON, not a cell type)."""
+
+
+class RepositoryError(NbmergeError):
+    """libgit2 could not read the repository or a file in its working tree; its reason follows."""
 
 
 class ProtocolError(NbmergeError):

@@ -21,7 +21,7 @@ import os
 import sys
 from collections import namedtuple
 
-from ..errors import PathError, UsageError
+from ..errors import PathError, RepositoryError, UsageError
 from ..notebook import empty_notebook, read_file
 from ..render_diff import DEV_NULL
 from ..repair import describe_notes, parse_repaired
@@ -99,6 +99,16 @@ def revision_pairs(revs: List[str], paths: List[str]) -> List[Tuple[Side, Side]]
     """Sides for each notebook that differs, as `git diff [REV [REV]] [-- PATH...]` would pick."""
     import pygit2
 
+    try:
+        return _revision_pairs(pygit2, revs, paths)
+    except pygit2.GitError as exc:
+        # libgit2 refuses another user's repository (git's safe.directory) and stops at a
+        # working-tree file it cannot open, as git itself does: one line, never a traceback.
+        hint = " (git config --global --add safe.directory PATH trusts it)" if "not owned" in str(exc) else ""
+        raise RepositoryError(f"git cannot read the repository: {exc}{hint}") from None
+
+
+def _revision_pairs(pygit2, revs: List[str], paths: List[str]) -> List[Tuple[Side, Side]]:
     found = pygit2.discover_repository(os.getcwd())
     if found is None:
         raise UsageError("not in a git repository (give two files to compare them)")
@@ -204,6 +214,7 @@ def _index_reader(repo) -> Callable[[str], Side]:
 def _workdir_reader(workdir: str) -> Callable[[str], Side]:
     def read(path: str) -> Side:
         full = os.path.join(workdir, path)
-        return Side(path, read_file(full) if os.path.exists(full) else None, path)
+        # gone, or a folder or dangling link in its place: deleted, as git shows it
+        return Side(path, read_file(full) if os.path.isfile(full) else None, path)
 
     return read
