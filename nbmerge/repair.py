@@ -8,9 +8,10 @@
 The merge, `diff` and textconv read notebooks through here, so `"outputs": [42]`,
 `"metadata": null` or `"source": 42` in one cell no longer stops them: a null or non-object
 metadata is `{}`, a source that is not text is its JSON text, an output that is not an
-output is left out (outputs are re-made by running the cell), and so on for every part the
-nbformat 4 schema gives a type. Only the frame must be a notebook: an object with a list of
-cells and nbformat 4 (else NotebookReadError, as for any unreadable file).
+output is left out (outputs are re-made by running the cell), a part the schema requires
+that is missing is its empty value, and so on for every part the nbformat 4 schema gives a
+type. Only the frame must be a notebook: an object with a list of cells and nbformat 4
+(else NotebookReadError, as for any unreadable file).
 """
 
 from __future__ import annotations
@@ -35,6 +36,17 @@ _LINE_BREAKS = re.compile("[\x85\u2028\u2029\r\n]")  # what splitlines splits on
 _ANY_LINE_BREAK = re.compile("[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")  # all that splitlines splits on
 _MISSING = object()
 _DROP = object()  # a change that removes the key
+MISSING_PART = object()  # a Note's raw value for a part the schema requires that is not there
+# Parts the nbformat 4 schema requires, and the empty value a missing one is read as.
+_CELL_REQUIRED = {"code": (("source", ""), ("metadata", {}), ("outputs", []), ("execution_count", None)),
+                  "markdown": (("source", ""), ("metadata", {})), "raw": (("source", ""), ("metadata", {}))}
+_OUTPUT_REQUIRED = {"stream": (("name", "stdout"), ("text", "")),
+                    "display_data": (("data", {}), ("metadata", {})),
+                    "execute_result": (("data", {}), ("metadata", {}), ("execution_count", None)),
+                    "error": (("ename", ""), ("evalue", ""), ("traceback", []))}
+# A sound output holds exactly these keys: the schema requires each and allows no other.
+_OUTPUT_KEYS = {kind: frozenset(["output_type", *(key for key, _ in keys)])
+                for kind, keys in _OUTPUT_REQUIRED.items()}
 
 
 class Note(namedtuple("Note", "cell cell_id part raw action")):
@@ -55,6 +67,8 @@ class Note(namedtuple("Note", "cell cell_id part raw action")):
 
     def raw_json(self, limit: int = 0) -> str:
         """The part as it was in the file, as JSON; cut to limit characters when limit > 0."""
+        if self.raw is MISSING_PART:
+            return "missing"
         text = _json_text(self.raw) if self.raw is not None else "null"
         if type(self.raw) is str:
             text = json.dumps(self.raw, ensure_ascii=False)
@@ -114,7 +128,7 @@ def repair_notebook(nb: dict) -> Repaired:
     return Repaired(result, notes)
 
 
-_EMPTY_DICT, _EMPTY_LIST, _ABSENT = {}, [], object()
+_EMPTY_DICT, _ABSENT = {}, object()
 _DICT, _COUNT_TYPES, _TEXT_TYPES = {dict}, {int, type(None)}, {str, list}
 _CELL_TYPES = set(CELL_TYPES)
 
@@ -134,24 +148,29 @@ def well_formed(nb: dict) -> bool:
         def column(rows, key, default):
             return map(dict.get, rows, repeat(key), repeat(default))
 
-        if not set(map(type, column(cells, "metadata", _EMPTY_DICT))) <= _DICT \
+        if not set(map(type, column(cells, "metadata", _ABSENT))) <= _DICT \
                 or not set(map(type, column(cells, "id", ""))) <= {str}:
             return False
         attachments = [a for a in column(cells, "attachments", _ABSENT) if a is not _ABSENT]
         if attachments and not _bundles_well_formed(attachments):
             return False
         codes = [cell for cell in cells if cell["cell_type"] == "code"]
-        counts = list(column(codes, "execution_count", None))
+        counts = list(column(codes, "execution_count", _ABSENT))
         if not set(map(type, counts)) <= _COUNT_TYPES or min(filter(None, counts), default=0) < 0:
             return False
-        outputs = list(column(codes, "outputs", _EMPTY_LIST))
+        outputs = list(column(codes, "outputs", _ABSENT))
         if not set(map(type, outputs)) <= {list}:
             return False
         outputs = list(chain.from_iterable(outputs))
         if not outputs:
             return True
-        if not set(map(type, outputs)) <= _DICT or not set(map(itemgetter("output_type"), outputs)) <= set(OUTPUT_TYPES):
+        if not set(map(type, outputs)) <= _DICT:
             return False
+        kinds = list(map(itemgetter("output_type"), outputs))
+        if not set(kinds) <= set(OUTPUT_TYPES):
+            return False
+        if list(map(frozenset, outputs)) != list(map(_OUTPUT_KEYS.__getitem__, kinds)):
+            return False  # a required key missing (or one the schema does not name: the walk decides)
         for key, allowed in (("name", {str}), ("text", _TEXT_TYPES), ("ename", {str}), ("evalue", {str}),
                              ("traceback", {list}), ("metadata", _DICT), ("data", _DICT),
                              ("execution_count", _COUNT_TYPES)):
@@ -220,6 +239,10 @@ def _repair_cell(cell: Any, index: int, notes: List[Note]) -> Any:
         fixed = _repair_attachments(attachments, note)
         if fixed is not attachments:
             changes["attachments"] = fixed
+    for key, empty in _CELL_REQUIRED[cell["cell_type"]]:
+        if key not in cell:
+            changes[key] = _fresh(empty)
+            note(key, MISSING_PART, f"read as {json.dumps(empty)}")
     if cell["cell_type"] == "code":
         outputs = cell.get("outputs", _MISSING)
         if outputs is not _MISSING:
@@ -285,6 +308,10 @@ def _repair_output(output: Any, part: str, note) -> Any:
         return _DROP
     kind = output["output_type"]
     changes = {}
+    for key, empty in _OUTPUT_REQUIRED[kind]:
+        if key not in output:
+            changes[key] = _fresh(empty)
+            note(f"{part}.{key}", MISSING_PART, f"read as {json.dumps(empty)}")
     if kind == "stream":
         if "name" in output and type(output["name"]) is not str:
             changes["name"] = "stdout"
@@ -356,6 +383,10 @@ def _lines_value(value: Any) -> Any:
     if all(type(line) is str for line in value):
         return value
     return [line if type(line) is str else _json_text(line) for line in value]
+
+
+def _fresh(empty: Any) -> Any:
+    return type(empty)() if isinstance(empty, (dict, list)) else empty
 
 
 def _is_count(value: Any) -> bool:

@@ -16,7 +16,7 @@ import json
 import re
 
 from .notebook import cell_id, source_text
-from .repair import Note, parse_repaired
+from .repair import MISSING_PART, Note, parse_repaired
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs start-up time; annotations are never evaluated
@@ -243,8 +243,9 @@ def attachment_lines(attachments: dict) -> List[str]:
 
 
 def unreadable_lines(notes: Sequence[Note], mark: str) -> List[str]:
-    """Each malformed part as it is in the file: `── unreadable outputs[0]: 42`."""
-    return [f"{mark}unreadable {note.part}: {compact(note.raw)}" for note in notes]
+    """Each malformed part as it is in the file: `── unreadable outputs[0]: 42`, or `── missing source`."""
+    return [f"{mark}missing {note.part}" if note.raw is MISSING_PART else
+            f"{mark}unreadable {note.part}: {compact(note.raw)}" for note in notes]
 
 
 def render_notebook_text(data: bytes, path: str, *, index: bool = True) -> str:

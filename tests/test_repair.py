@@ -1,8 +1,8 @@
 """Malformed parts read as their nearest valid value: the rules, and properties over random damage.
 
-hypothesis builds valid notebooks, damages random parts with JSON of the wrong shape, and
-checks that the repair makes them valid, that the fast check never skips a repair, and that
-textconv and the merge driver never fail on them.
+hypothesis builds valid notebooks, damages random parts with JSON of the wrong shape (or
+takes them away), and checks that the repair makes them valid, that the fast check never
+skips a repair, and that textconv and the merge driver never fail on them.
 """
 
 from __future__ import annotations
@@ -70,6 +70,47 @@ def test_each_part_is_read_as_its_nearest_valid_value(cell, field, value, part):
     assert [n.part for n in notes] == [part] and notes[0].cell == 0
     if part == "cell":
         assert repaired["cells"][0]["source"] == json.dumps(cell, sort_keys=True)
+    assert nb == before, "the input is never changed"
+    assert not well_formed(nb)
+    _valid(repaired)
+
+
+def _without(mapping: dict, key: str) -> dict:
+    return {k: v for k, v in mapping.items() if k != key}
+
+
+ERROR = {"output_type": "error", "ename": "E", "evalue": "v", "traceback": ["t"]}
+RESULT = {"output_type": "execute_result", "execution_count": 1, "data": {"text/plain": "1"}, "metadata": {}}
+MISSING = [  # (cell as read, the repaired cell's field, its value, the note's part): a required key missing
+    (_without(code(), "source"), "source", "", "source"),
+    (_without(code(), "metadata"), "metadata", {}, "metadata"),
+    (_without(code(), "outputs"), "outputs", [], "outputs"),
+    (_without(code(), "execution_count"), "execution_count", None, "execution_count"),
+    ({"cell_type": "markdown", "id": "m", "source": "s"}, "metadata", {}, "metadata"),
+    ({"cell_type": "raw", "id": "r", "metadata": {}}, "source", "", "source"),
+    (code(outputs=[_without(STREAM, "name")]), "outputs", [STREAM | {"name": "stdout"}], "outputs[0].name"),
+    (code(outputs=[_without(STREAM, "text")]), "outputs", [STREAM | {"text": ""}], "outputs[0].text"),
+    (code(outputs=[_without(DISPLAY, "data")]), "outputs", [DISPLAY | {"data": {}}], "outputs[0].data"),
+    (code(outputs=[_without(DISPLAY, "metadata")]), "outputs", [DISPLAY], "outputs[0].metadata"),
+    (code(outputs=[_without(RESULT, "execution_count")]), "outputs", [RESULT | {"execution_count": None}],
+     "outputs[0].execution_count"),
+    (code(outputs=[_without(ERROR, "ename")]), "outputs", [ERROR | {"ename": ""}], "outputs[0].ename"),
+    (code(outputs=[_without(ERROR, "evalue")]), "outputs", [ERROR | {"evalue": ""}], "outputs[0].evalue"),
+    (code(outputs=[_without(ERROR, "traceback")]), "outputs", [ERROR | {"traceback": []}],
+     "outputs[0].traceback"),
+]
+
+
+@pytest.mark.parametrize("cell,field,value,part", MISSING, ids=[r[3] for r in MISSING])
+def test_a_missing_required_part_is_read_as_its_empty_value(cell, field, value, part):
+    """A part the schema requires, missing: read as its empty value and said, so the merge
+    writes a valid notebook (it wrote the notebook without it, silently, exit 0)."""
+    nb = notebook(cell)
+    before = copy.deepcopy(nb)
+    repaired, notes = repair_notebook(nb)
+    assert repaired["cells"][0][field] == value
+    assert [n.part for n in notes] == [part] and notes[0].cell == 0
+    assert f"{part} missing read as " in describe_notes(notes)
     assert nb == before, "the input is never changed"
     assert not well_formed(nb)
     _valid(repaired)
@@ -169,6 +210,9 @@ def damaged_notebooks(draw):
     for _ in range(draw(st.integers(1, 4))):
         places = list(_places(nb))
         container, key = draw(st.sampled_from(places))
+        if isinstance(container, dict) and container is not nb and draw(st.integers(0, 3)) == 0:
+            del container[key]  # a part the schema requires (or an id) missing
+            continue
         value = draw(json_values)
         if isinstance(value, str) and (key in ("source", "text", "name", "ename", "evalue", "text/plain", "id")
                                        or isinstance(container, list) and container is not nb["cells"]):
