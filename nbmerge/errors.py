@@ -6,10 +6,10 @@
   PathError(path, problem)        -> one file (or revision) at fault: "path: problem"
     NotebookReadError, UnreadableFile, FixError, NothingToFix, ConfigError
   UsageError, ProtocolError       -> a command line or a git protocol we cannot follow
-  RepositoryError                 -> git's library refused the repository (another user's) or a file in it
     UnknownConflict, BadResolution
+  RepositoryError                 -> git's library refused the repository (another user's) or a file in it
   SetupError                      -> `nbmerge install` could not do its work: exit 1, as documented
-    NotARepositoryError, BareRepositoryError, WriteError, AttributeConflictError
+    NotARepositoryError, BareRepositoryError, UntrustedRepositoryError, WriteError, AttributeConflictError
 
 The CLI turns each into one line and its exit_code: the click commands through one adapter
 (nbmerge.cli.group.Command), the plain-argv entries through nbmerge.cli.run_plain. Standard
@@ -96,6 +96,10 @@ class NotARepositoryError(SetupError):
 
 class BareRepositoryError(SetupError):
     """The repository has no work tree, so no merge or diff runs in it."""
+
+
+class UntrustedRepositoryError(SetupError):
+    """git (and libgit2) refuse the repository: another user's, not in safe.directory."""
 
 
 class WriteError(SetupError):

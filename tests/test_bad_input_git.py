@@ -281,3 +281,23 @@ def test_textconv_on_a_missing_file_exits_0(tmp_path):
     result = run_nbmerge("textconv", tmp_path / "gone.ipynb")
     assert result.returncode == 0 and "gone.ipynb" in result.stdout
     assert result.stderr.count("\n") == 1 and "gone.ipynb" in result.stderr
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="giving a folder away needs root")
+@pytest.mark.parametrize("command, code", [(["diff", "--stat", "HEAD"], 2), (["conflicts"], 2),
+                                           (["status"], 1), (["doctor"], 1), (["install"], 1)])
+def test_another_users_repository_gives_one_line(git_repo, command, code):
+    """libgit2 refuses it, as git does ("dubious ownership"): one line with git's way out, no traceback."""
+    shutil.copyfile(FIXTURES / "diff" / "edit-source" / "a.ipynb", git_repo / "a.ipynb")
+    run_git(git_repo, "add", "-A")
+    run_git(git_repo, "commit", "-qm", "base")
+    for root, folders, files in os.walk(git_repo):
+        for name in [".", *folders, *files]:
+            os.chown(os.path.join(root, name), 65534, 65534, follow_symlinks=False)
+    if run_git(git_repo, "status", check=False).returncode == 0:
+        pytest.skip("this git trusts repositories of other users")
+    result = run_nbmerge(*command, cwd=git_repo)
+    assert result.returncode == code and "Traceback" not in result.stderr, result.stderr
+    assert result.stderr.count("\n") == 1
+    assert result.stderr.startswith("Error: git cannot read the repository: ") and "safe.directory" in result.stderr
+    assert not (git_repo / ".gitattributes").exists()

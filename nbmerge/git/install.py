@@ -24,7 +24,8 @@ from pathlib import Path
 from typing import Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 from ..errors import (AttributeConflictError, BareRepositoryError, NbmergeError, NotARepositoryError,
-                      WriteError)
+                      UntrustedRepositoryError, WriteError)
+from .repository import open_repository
 
 DRIVER = "nbmerge"  # the name in merge.<name>, diff.<name>, filter.<name> and the attributes
 DISTRIBUTION = "nbmerge-driver"  # what to pip install; PyPI's "nbmerge" is an unrelated project
@@ -92,7 +93,7 @@ def find_repository(start: Path, ceiling: str = "") -> Repo:
     if gitdir is None:
         raise NotARepositoryError(f"{start}: not inside a git repository "
                                   "(run inside one, or use --global)")
-    repo = pygit2.Repository(gitdir)
+    repo = open_repository(gitdir, UntrustedRepositoryError)
     gitdir_path = Path(repo.path)
     if repo.is_bare or repo.workdir is None:
         raise BareRepositoryError(f"{gitdir_path}: bare repository, no work tree to merge in "

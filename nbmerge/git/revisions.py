@@ -25,6 +25,7 @@ from ..errors import PathError, RepositoryError, UsageError
 from ..notebook import empty_notebook, read_file
 from ..render_diff import DEV_NULL
 from ..repair import describe_notes, parse_repaired
+from .repository import refusal
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs start-up time; annotations are never evaluated
@@ -104,8 +105,7 @@ def revision_pairs(revs: List[str], paths: List[str]) -> List[Tuple[Side, Side]]
     except pygit2.GitError as exc:
         # libgit2 refuses another user's repository (git's safe.directory) and stops at a
         # working-tree file it cannot open, as git itself does: one line, never a traceback.
-        hint = " (git config --global --add safe.directory PATH trusts it)" if "not owned" in str(exc) else ""
-        raise RepositoryError(f"git cannot read the repository: {exc}{hint}") from None
+        raise RepositoryError(refusal(exc)) from None
 
 
 def _revision_pairs(pygit2, revs: List[str], paths: List[str]) -> List[Tuple[Side, Side]]:

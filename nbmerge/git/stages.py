@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 
 from ..errors import PathError, UsageError
+from .repository import open_repository
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # `resolve --take --add` imports this module: typing costs start-up time
@@ -59,7 +60,7 @@ def unmerged_notebooks() -> Dict[str, Optional[str]]:
     gitdir = pygit2.discover_repository(os.getcwd())
     if gitdir is None:
         raise UsageError("not in a git repository: name the notebooks to look at")
-    repo = pygit2.Repository(gitdir)
+    repo = open_repository(gitdir)
     if repo.workdir is None:
         raise UsageError("bare repository: name the notebooks to look at")
     conflicts = repo.index.conflicts
