@@ -291,9 +291,12 @@ def test_another_users_repository_gives_one_line(git_repo, command, code):
     shutil.copyfile(FIXTURES / "diff" / "edit-source" / "a.ipynb", git_repo / "a.ipynb")
     run_git(git_repo, "add", "-A")
     run_git(git_repo, "commit", "-qm", "base")
-    for root, folders, files in os.walk(git_repo):
-        for name in [".", *folders, *files]:
-            os.chown(os.path.join(root, name), 65534, 65534, follow_symlinks=False)
+    try:
+        for root, folders, files in os.walk(git_repo):
+            for name in [".", *folders, *files]:
+                os.chown(os.path.join(root, name), 65534, 65534, follow_symlinks=False)
+    except PermissionError:  # a container's root without CAP_CHOWN
+        pytest.skip("cannot give the folder away here")
     if run_git(git_repo, "status", check=False).returncode == 0:
         pytest.skip("this git trusts repositories of other users")
     result = run_nbmerge(*command, cwd=git_repo)
