@@ -20,10 +20,11 @@ import re
 from collections import namedtuple
 from typing import Iterator, List, Optional, Tuple
 
-from .clean import CleanOptions, Finding, Rule, clean_notebook, has_tag
+from .clean import CleanOptions, Finding, Rule, clean_notebook
+from .conflicts import MarkerRule, source_hunks
 from .errors import NotebookReadError, UnreadableFile
-from .markers import ALLOW_MARKERS_TAG, GIT_SIZE, conflict_blocks, find_hunks
-from .notebook import cell_id, parse_notebook, source_text
+from .markers import ALLOW_MARKERS_TAG, GIT_SIZE, find_hunks, git_sizes
+from .notebook import cell_id, parse_notebook
 
 
 _JSON_POSITION = re.compile(r"at line (\d+) column")
@@ -85,10 +86,9 @@ def _unparseable(data: bytes, path: str, problem: str) -> Finding:
 
 
 def _conflict_findings(nb: dict, marker_size: int, allow_tag: str) -> Iterator[Finding]:
+    rule = MarkerRule(git_sizes(marker_size), allow_tag)  # `conflicts` judges by the same rule
     for index, cell in enumerate(nb["cells"]):
-        allowed = bool(allow_tag) and has_tag(cell, allow_tag)
-        starts = [] if allowed else conflict_blocks(
-            source_text(cell), marker_size, markdown=cell.get("cell_type") == "markdown")
+        starts = [hunk.start + 1 for hunk in source_hunks(cell, rule)]
         if starts:
             many = f"{len(starts)} conflicts" if len(starts) > 1 else "a conflict"
             # line: of the cell's source, for now; _place makes it the file's

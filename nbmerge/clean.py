@@ -2,7 +2,6 @@
 
   clean_notebook(nb, options=CleanOptions()) -> Cleaned(notebook, findings)
   Rule, Finding, CleanOptions                 -> the vocabulary `check` reports in
-  has_tag(cell, tag)                          -> whether a cell carries a tag
 
 One walk serves both uses: `clean` keeps `.notebook`, `check` keeps `.findings` (one finding
 for each thing the walk stripped). The input is never changed; the result shares every part
@@ -15,7 +14,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import FrozenSet, List, Optional, Tuple
 
-from .notebook import Notebook, cell_id, derived_cell_id
+from .notebook import Notebook, cell_id, derived_cell_id, has_tag
 from .policy import KEPT_BY_DEFAULT, VOLATILE_CELL_METADATA, VOLATILE_NOTEBOOK_METADATA
 
 
@@ -155,11 +154,3 @@ def _clean_cell(cell: dict, index: int, options: CleanOptions, findings: List[Fi
     ident = cell_id(cell)
     findings.extend(Finding(rule, message, cell=index, cell_id=ident) for rule, message in found)
     return {**cell, **changes}
-
-
-def has_tag(cell: dict, tag: str) -> bool:
-    """Whether the cell's metadata.tags holds tag."""
-    if not tag:
-        return False
-    tags = cell.get("metadata", {}).get("tags") if isinstance(cell.get("metadata"), dict) else None
-    return isinstance(tags, list) and tag in tags

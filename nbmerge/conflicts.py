@@ -1,6 +1,8 @@
 """What is left to resolve in a notebook after a merge: found in the file, as plain data.
 
-  find_conflicts(nb, fits=None)       -> [OpenConflict] in notebook order, each with a stable id
+  find_conflicts(nb, rule=MarkerRule()) -> [OpenConflict] in notebook order, each with a stable id
+  source_hunks(cell, rule=MarkerRule()) -> the marked blocks in a cell that are conflicts (check's too)
+  MarkerRule(fits, allow_tag)         -> which marker sizes count; the tag of cells whose markers are text
   select(conflicts, wanted)           -> the conflicts named by ids or unique id prefixes
   conflicts_document(notebooks)       -> the `nbmerge conflicts --json` document
   describe_deleted(path, side)        -> one line for a notebook a side deleted (git's modify/delete)
@@ -8,8 +10,9 @@
   counted(n, noun="conflict")         -> `1 conflict`, `3 conflicts`: how every message counts them
   ConflictKind                        -> source, delete/modify, add/add, cell_type, metadata
 
-Conflicts come from two places the merge writes them: markers inside a cell's source (see
-`markers`), and the entries it records under `metadata.nbmerge.conflicts` of a cell or of
+Conflicts come from two places the merge writes them: markers inside a cell's source (a
+complete block of git's size, not in a markdown fence, not in a tagged cell: source_hunks,
+the one rule of `conflicts`, `resolve` and `check`), and the entries it records under `metadata.nbmerge.conflicts` of a cell or of
 the notebook (a metadata key, or the cell type, both sides changed differently).
 An id is a hash of what the conflict is about (its kind, field and cell id; its content where
 the cell has no id), never of its position: it stays the same across runs and after other
@@ -23,13 +26,13 @@ from collections import namedtuple
 from enum import Enum
 
 from .errors import UnknownConflict
-from .markers import ADDED_LABEL, DELETED_LABEL, find_hunks, may_hold_markers
+from .markers import ADDED_LABEL, ALLOW_MARKERS_TAG, DELETED_LABEL, conflict_hunks
 from .metamerge import CONFLICTS_KEY
-from .notebook import cell_id, source_text
+from .notebook import cell_id, has_tag, source_text
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs start-up time; annotations are never evaluated
-    from typing import Callable, Iterable, List, Optional, Sequence, Tuple
+    from typing import Iterable, List, Optional, Sequence, Tuple
 
 SCHEMA_VERSION = 1
 
@@ -68,20 +71,42 @@ class OpenConflict(namedtuple("OpenConflict", "id kind cell_index cell_id field 
         return None
 
 
-def find_conflicts(nb: dict, fits: Optional[Callable[[int], bool]] = None) -> List[OpenConflict]:
-    """Every conflict left in nb: cells in order, then the notebook's metadata.
+class MarkerRule(namedtuple("MarkerRule", "fits allow_tag", defaults=(None, ALLOW_MARKERS_TAG))):
+    """What counts as a conflict in a cell's source.
 
     fits(size): which complete blocks of markers are conflicts (markers.find_hunks; the CLI
     passes git's conflict-marker-size for the file, git.attributes.marker_fits); None: all.
+    allow_tag: cells with this tag show markers as text ("": none), or a function giving
+    it, asked only when a tagged cell holds a block (the CLI reads it from [tool.nbmerge]).
     """
+
+    __slots__ = ()
+
+    def allows(self, cell: dict) -> bool:
+        """Whether cell carries the tag that makes its markers text."""
+        tags = cell.get("metadata", {}).get("tags") if isinstance(cell.get("metadata"), dict) else None
+        if not tags:
+            return False
+        tag = self.allow_tag() if callable(self.allow_tag) else self.allow_tag
+        return has_tag(cell, tag)
+
+
+def source_hunks(cell: dict, rule: MarkerRule = MarkerRule()) -> list:
+    """The blocks of markers in cell's source that are conflicts: of a size rule.fits takes,
+    outside a markdown cell's fenced code (markers.conflict_hunks), in a cell rule allows none."""
+    hunks = conflict_hunks(source_text(cell), rule.fits, markdown=cell.get("cell_type") == "markdown")
+    return [] if hunks and rule.allows(cell) else hunks
+
+
+def find_conflicts(nb: dict, rule: MarkerRule = MarkerRule()) -> List[OpenConflict]:
+    """Every conflict left in nb: cells in order, then the notebook's metadata (rule: which
+    marked blocks are conflicts, see MarkerRule)."""
     found: List[OpenConflict] = []
     for index, cell in enumerate(nb.get("cells", [])):
         ident = cell_id(cell)
-        text = source_text(cell)
-        if may_hold_markers(text):
-            hunks = find_hunks(text.splitlines(keepends=True), fits=fits)
-            if hunks:
-                found.append(_unnamed(_line_kind(hunks), index, ident, "source", tuple(hunks), None))
+        hunks = source_hunks(cell, rule)
+        if hunks:
+            found.append(_unnamed(_line_kind(hunks), index, ident, "source", tuple(hunks), None))
         for entry in recorded_entries(cell.get("metadata")):
             kind = ConflictKind.CELL_TYPE if entry["field"] == "cell_type" else ConflictKind.METADATA
             found.append(_unnamed(kind, index, ident, entry["field"], (), entry))

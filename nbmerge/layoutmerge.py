@@ -611,7 +611,7 @@ def merge_source(base: str, ours: str, theirs: str, *, cell_type: str, style, la
         return settle(region) if settle is not None else None
 
     text, left = merge_text(base, ours, theirs, style=style, labels=labels, marker_size=marker_size,
-                            settle=settle_by_layout, regions=regions,
+                            settle=settle_by_layout, regions=regions, markdown=cell_type == "markdown",
                             **({"strategy": strategy} if strategy is not None else {}))
     return text, left, len(layout)
 

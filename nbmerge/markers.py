@@ -4,10 +4,14 @@
   Hunk                            -> start/stop line indices, ours/base/theirs lines, labels
   git_sizes(size)                 -> fits for git's conflict-marker-size: it, or 2, 4, … longer
   may_hold_markers(text)          -> False when no line of text is an open marker (the cheap test)
+  ends_block(line, size)          -> whether a line inside a block would end its side early
+  opens_block(line, size)         -> whether a line above a block would open one of its size
   DELETED_LABEL, ADDED_LABEL      -> what the merge appends to a label for delete/modify, add/add
-  conflict_blocks(text, size=7, markdown=False)
-                                  -> lines where check sees a conflict left in a cell's source
-  ALLOW_MARKERS_TAG               -> the tag that lets a cell show markers (check skips it)
+  conflict_hunks(text, fits=None, markdown=False)
+                                  -> the blocks that are conflicts in a cell's source (not in a fence)
+  conflict_blocks(text, size=7, markdown=False) -> the lines where those open
+  opens_fence(line), closes_fence(line, fence)  -> markdown's fenced code blocks, line by line
+  ALLOW_MARKERS_TAG               -> the tag that lets a cell show markers (none is a conflict)
 
 A block is `<<<<<<<` … [`|||||||` …] `=======` … `>>>>>>>`, complete and in that order, every
 marker of one size: any labels, the merge, diff3 and zdiff3 styles, any size (git's
@@ -67,6 +71,19 @@ def may_hold_markers(text: str) -> bool:
     return bool(_OPEN_AT_START.match(text)
                 or ("\n<" in text and _OPEN_AFTER_LF.search(text))
                 or ("\r" in text and "\r<" in text and _OPEN_AFTER_CR.search(text)))
+
+
+def ends_block(line: str, size: int) -> bool:
+    """Whether line, inside a block of markers of size, is read as its separator, base or
+    close line (a writer of markers makes them longer when a side holds such a line)."""
+    bare = line.rstrip("\r\n")
+    return bare == "=" * size or _is_marker(bare, "|", size) or _is_marker(bare, ">", size)
+
+
+def opens_block(line: str, size: int) -> bool:
+    """Whether line is an open marker of size (above a block, it would take the block's
+    separator and close as its own)."""
+    return _open_width(line.rstrip("\r\n")) == size
 
 
 def _is_marker(bare: str, char: str, size: int) -> bool:
@@ -140,27 +157,47 @@ def _block(lines: Sequence[str], start: int, size: int, label: str) -> Optional[
 _MARKER_STARTS = ("=", "|", ">")
 
 
-# ---------------------------------------------------------------- what check calls a leftover conflict
+# ---------------------------------------------------------------- what counts as a conflict in a cell
 
-ALLOW_MARKERS_TAG = "nbmerge-allow-markers"  # a cell with this tag may show markers (check skips it)
+ALLOW_MARKERS_TAG = "nbmerge-allow-markers"  # a cell with this tag may show markers: none is a conflict
 _FENCES = ("```", "~~~")
 
 
-def conflict_blocks(text: str, size: int = GIT_SIZE, *, markdown: bool = False) -> List[int]:
-    """Lines (from 1) where a conflict left in a cell's source opens.
+def opens_fence(line: str) -> str:
+    """The fence a markdown line opens (its run of ` or ~), or "": up to 3 spaces of indent."""
+    body = line.lstrip(" ")
+    if len(line) - len(body) > 3 or not body.startswith(_FENCES):
+        return ""
+    return body[:len(body) - len(body.lstrip(body[0]))]
 
-    A block of find_hunks whose markers are git's conflict-marker-size for the path, or 2, 4, …
-    longer (git_sizes). In markdown, lines inside a fenced code block are text: that is where
-    a notebook documents git's markers. (Markers sit at column 0, so an indented block never
-    holds one.)
+
+def closes_fence(line: str, fence: str) -> bool:
+    """Whether a markdown line closes the fenced code block fence opened."""
+    stripped = line.strip()
+    return (len(line) - len(line.lstrip(" ")) <= 3 and stripped.startswith(fence)
+            and set(stripped) == {fence[0]})
+
+
+def conflict_hunks(text: str, fits: Optional[Callable[[int], bool]] = None, *,
+                   markdown: bool = False) -> List[Hunk]:
+    """The conflicts left in a cell's source: find_hunks' blocks, those of a size fits takes.
+
+    In markdown, lines inside a fenced code block are text: that is where a notebook documents
+    git's markers, and the merge never writes its own there (textmerge.lift_out_of_fences
+    widens such a conflict to the whole fenced block). Markers sit at column 0, so an indented
+    code block never holds one.
     """
     if not may_hold_markers(text):
         return []
-    fits = git_sizes(size)
-    lines = text.splitlines()
+    lines = text.splitlines(keepends=True)
     if markdown:
         lines = _outside_fences(lines, fits)
-    return [hunk.start + 1 for hunk in find_hunks(lines, fits=fits)]
+    return find_hunks(lines, fits=fits)
+
+
+def conflict_blocks(text: str, size: int = GIT_SIZE, *, markdown: bool = False) -> List[int]:
+    """Lines (from 1) where conflict_hunks' blocks open, with git's conflict-marker-size size."""
+    return [hunk.start + 1 for hunk in conflict_hunks(text, git_sizes(size), markdown=markdown)]
 
 
 def _outside_fences(lines: List[str], fits) -> List[str]:
@@ -170,29 +207,28 @@ def _outside_fences(lines: List[str], fits) -> List[str]:
     looked for between blocks, so a conflict that adds or removes a fence is still found.
     """
     out, fence, open_block = [], "", 0
-    unclosed = set()  # as in find_hunks: an open line no block follows is text
+    unclosed, refused = set(), set()  # as in find_hunks: sizes with no block below, sizes fits refused
     for number, line in enumerate(lines):
         if fence:
-            stripped = line.strip()
-            if len(line) - len(line.lstrip(" ")) <= 3 and stripped.startswith(fence) \
-                    and set(stripped) == {fence[0]}:
+            if closes_fence(line, fence):
                 fence = ""
             out.append("")
             continue
+        bare = line.rstrip("\r\n")
         if not open_block:
-            indent = len(line) - len(line.lstrip(" "))
-            body = line.lstrip(" ")
-            if indent <= 3 and body.startswith(_FENCES):
-                fence = body[:len(body) - len(body.lstrip(body[0]))]
+            fence = opens_fence(bare)
+            if fence:
                 out.append("")
                 continue
-        width = 0 if open_block else _open_width(line)
-        if width and width not in unclosed and fits(width):
+        width = 0 if open_block else _open_width(bare)
+        if width and width not in unclosed and width not in refused:
             if _block(lines, number, width, "") is None:
                 unclosed.add(width)
-            else:
+            elif fits is None or fits(width):
                 open_block = width
-        elif open_block and _is_marker(line, ">", open_block):
+            else:
+                refused.add(width)
+        elif open_block and _is_marker(bare, ">", open_block):
             open_block = 0
         out.append(line)
     return out

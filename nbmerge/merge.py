@@ -112,10 +112,13 @@ def merge_cell(base: Optional[dict], ours: dict, theirs: dict, options: MergeOpt
     cell_type = ours.get("cell_type")
     by_meaning = options.layout_merge and cell_type == theirs.get("cell_type") \
         and (cell_type == "markdown" or (cell_type == "code" and python))
+    # markdown on either side: no marker inside a fenced code block, where it reads as text
+    markdown = "markdown" in (cell_type, theirs.get("cell_type"))
     # Layout goes first, whatever the strategy: a hunk that is only layout is no conflict.
     text, hunks = merge_text(b_text, o_text, t_text, style=options.conflict_style,
                              labels=options.labels, marker_size=options.marker_size,
-                             strategy=Strategy.MARKERS if by_meaning else options.strategy, settle=settle)
+                             strategy=Strategy.MARKERS if by_meaning else options.strategy, settle=settle,
+                             markdown=markdown)
     if by_meaning:
         text, hunks = _merge_by_meaning(b_text, o_text, t_text, text, hunks, cell_type, options,
                                         settle, layout)
@@ -180,7 +183,8 @@ def _merge_by_meaning(base: str, ours: str, theirs: str, text: str, hunks: int, 
             if options.strategy is Strategy.MARKERS:
                 return text, hunks
             return merge_text(base, ours, theirs, style=options.conflict_style, labels=options.labels,
-                              marker_size=options.marker_size, strategy=options.strategy, settle=settle)
+                              marker_size=options.marker_size, strategy=options.strategy, settle=settle,
+                              markdown=cell_type == "markdown")
         merged, left, settled = by_meaning
         if layout is not None:
             layout.append(hunks if settled is None else settled)

@@ -276,6 +276,14 @@ def source_text(cell: dict) -> str:
     return source if isinstance(source, str) else "".join(source)
 
 
+def has_tag(cell: dict, tag: str) -> bool:
+    """Whether the cell's metadata.tags holds tag ("" is no tag)."""
+    if not tag:
+        return False
+    tags = cell.get("metadata", {}).get("tags") if isinstance(cell.get("metadata"), dict) else None
+    return isinstance(tags, list) and tag in tags
+
+
 def split_source(text: str) -> list:
     """Split source into Jupyter's list-of-lines form (each line keeps its newline)."""
     return text.splitlines(keepends=True)

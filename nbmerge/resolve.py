@@ -1,7 +1,7 @@
 """Settling conflicts: a new notebook with the chosen side, or hand-written text, in place.
 
   resolve_conflicts(nb, decisions) -> Resolution(notebook, settled, skipped)
-  open_questions(nb, fits=None)    -> (conflict, hunk index or None) for each choice still to make
+  open_questions(nb, rule=MarkerRule()) -> (conflict, hunk index or None) for each choice still to make
   Decision(conflict, take=..., text=..., hunk=...) -> what to do with one conflict (or hunk)
   Take                             -> ours | theirs | base | both (ours, then theirs)
 
@@ -19,7 +19,7 @@ import json
 from collections import namedtuple
 from enum import Enum
 
-from .conflicts import ConflictKind, find_conflicts
+from .conflicts import ConflictKind, MarkerRule, find_conflicts
 from .errors import BadResolution
 from .metamerge import CONFLICTS_KEY
 from .notebook import source_text, split_source
@@ -100,10 +100,10 @@ def resolve_conflicts(nb: dict, decisions: Iterable[Decision]) -> Resolution:
     return Resolution(result, settled, skipped)
 
 
-def open_questions(nb: dict, fits=None) -> List[Tuple[OpenConflict, Optional[int]]]:
+def open_questions(nb: dict, rule: MarkerRule = MarkerRule()) -> List[Tuple[OpenConflict, Optional[int]]]:
     """Each choice a person still has to make, in notebook order: every hunk of a line
-    conflict (index), every recorded conflict (None). fits: as for find_conflicts."""
-    return [(conflict, index) for conflict in find_conflicts(nb, fits)
+    conflict (index), every recorded conflict (None). rule: as for find_conflicts."""
+    return [(conflict, index) for conflict in find_conflicts(nb, rule)
             for index in (range(len(conflict.hunks)) if conflict.hunks else (None,))]
 
 

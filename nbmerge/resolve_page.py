@@ -1,6 +1,6 @@
 """The web mergetool's page: each choice still to make, with ours, base and theirs rendered.
 
-  render_resolve_page(nb, title, total, versions=None, fits=None) -> the whole page (str)
+  render_resolve_page(nb, title, total, versions=None, rule=MarkerRule()) -> the whole page (str)
   content_policy()                                    -> its Content-Security-Policy, for the header too
   side_cell(nb, conflict, hunk, take)                  -> the cell as that choice would leave it
 
@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from html import escape
 
-from .conflicts import ConflictKind, describe
+from .conflicts import ConflictKind, MarkerRule, describe
 from .html_cells import language_of, render_cell
 from .render_html import asset, csp_hash
 from .resolve import Decision, Take, open_questions, resolve_conflicts
@@ -105,10 +105,10 @@ def _question(nb: dict, n: int, conflict, hunk: Optional[int], language: str,
 
 
 def render_resolve_page(nb: dict, title: str, total: int, versions: Optional[Dict[str, dict]] = None,
-                        fits=None) -> str:
+                        rule=MarkerRule()) -> str:
     """The page for nb's open choices; total: how many there were at the start (for progress);
-    fits: which marker sizes are conflicts (conflicts.find_conflicts)."""
-    questions = open_questions(nb, fits)
+    rule: which marked blocks are conflicts (conflicts.MarkerRule)."""
+    questions = open_questions(nb, rule)
     done = total - len(questions)
     language = language_of(nb)
     body = [f'<header id="bar"><b>{escape(title)}</b>',

@@ -3,6 +3,7 @@
   sync_regions(base, ours, theirs)   -> stretches all three share
   merge_regions(base, ours, theirs)  -> tagged regions: unchanged / ours / theirs / same / conflict
   refine_conflicts(regions, style)   -> conflicts narrowed to the lines that really differ
+  lift_out_of_fences(pieces)         -> in markdown, a conflict inside a fenced code block widened to it
   render_regions(regions, ...)       -> merged lines with git-style markers
   line_regions(base, ours, theirs, style) -> the refined regions merge_text renders
   merge_text(base, ours, theirs, ...)-> (merged text, number of conflicts)
@@ -13,6 +14,7 @@ from __future__ import annotations
 from collections import namedtuple
 from difflib import SequenceMatcher
 
+from .markers import closes_fence, ends_block, opens_block, opens_fence
 from .policy import ConflictStyle, Labels, Strategy
 from .threeway import BOTH, THEIRS, changed_by
 
@@ -148,33 +150,106 @@ def _split_on_shared_lines(base, ours, theirs) -> List[Region]:
 
 def render_regions(regions: Sequence[Region], *, style: ConflictStyle = ConflictStyle.MERGE,
                    labels: Labels = Labels(), marker_size: int = 7,
-                   strategy: Strategy = Strategy.MARKERS, settle=None) -> Tuple[List[str], int]:
+                   strategy: Strategy = Strategy.MARKERS, settle=None,
+                   markdown: bool = False) -> Tuple[List[str], int]:
     """Turn tagged regions into merged lines; return them and the number of conflicts left.
 
     settle(region) may resolve a conflict the lines alone cannot (it returns the lines to
-    write, or None to leave the conflict marked).
+    write, or None to leave the conflict marked). markdown: no marker inside a fenced code
+    block (lift_out_of_fences).
     """
+    pieces = [_decided(region, strategy, settle) for region in regions]
+    if markdown:
+        pieces = lift_out_of_fences(pieces)
+    if any(piece.tag == "conflict" for piece in pieces):
+        marker_size = _free_size([line for piece in pieces if piece.tag != "conflict" for line in piece.ours],
+                                 marker_size)
     lines: List[str] = []
     conflicts = 0
-    for region in regions:
-        if region.tag in ("unchanged", "ours", "same"):
-            lines.extend(region.ours)
-        elif region.tag == "theirs":
-            lines.extend(region.theirs)
-        elif settle is not None and settle(region) is not None:  # not a conflict: no strategy
-            lines.extend(settle(region))
-        elif strategy is Strategy.OURS:
-            lines.extend(region.ours)
-        elif strategy is Strategy.THEIRS:
-            lines.extend(region.theirs)
-        elif strategy is Strategy.UNION:
-            lines.extend(region.ours)
-            lines.extend(region.theirs)
-        else:
+    for piece in pieces:
+        if piece.tag == "conflict":
             conflicts += 1
-            lines.extend(conflict_block(region.base, region.ours, region.theirs, style=style,
+            lines.extend(conflict_block(piece.base, piece.ours, piece.theirs, style=style,
                                         labels=labels, marker_size=marker_size))
+        else:
+            lines.extend(piece.ours)
     return lines, conflicts
+
+
+def _free_size(text: Lines, size: int) -> int:
+    """size, or 2, 4, … longer, so that no line of the text around the conflicts opens a block
+    of that size: read top down, it would take a conflict's separator and close as its own."""
+    while any(opens_block(line, size) for line in text):
+        size += 2
+    return size
+
+
+def _decided(region: Region, strategy: Strategy, settle) -> Region:
+    """region as written: a conflict left to mark, or "merged" with its lines as ours and theirs."""
+    settled = settle(region) if settle is not None and region.tag == "conflict" else None
+    if region.tag in ("unchanged", "ours", "same"):
+        lines = region.ours
+    elif region.tag == "theirs":
+        lines = region.theirs
+    elif settled is not None:  # not a conflict: no strategy
+        lines = tuple(settled)
+    elif strategy is Strategy.OURS:
+        lines = region.ours
+    elif strategy is Strategy.THEIRS:
+        lines = region.theirs
+    elif strategy is Strategy.UNION:
+        lines = region.ours + region.theirs
+    else:
+        return region
+    return Region("unchanged" if region.tag == "unchanged" else "merged", region.base, lines, lines)
+
+
+def lift_out_of_fences(pieces: Sequence[Region]) -> List[Region]:
+    """pieces with each conflict that falls inside a fenced code block of markdown widened to
+    the whole block, fence lines included: one conflict whose sides are the block with ours'
+    (theirs') lines in it, and base's block as base.
+
+    In markdown a block of markers inside a fence is text (markers.conflict_hunks): that is
+    where notebooks document git's markers, so a conflict left there would be found by
+    neither `conflicts` nor `check`. Fences are followed as they follow them: in the merged
+    lines between conflicts. An unchanged stretch is cut at the fence lines; a changed one
+    joins whole (its base lines are not those of its merged lines, one for one).
+    """
+    out: List[Region] = []
+    fence = ""
+    span = 0  # where the stretch of the open fence starts in out: a piece outside any fence
+    for piece in _line_by_line(pieces):
+        out.append(piece)
+        if piece.tag == "conflict":
+            continue
+        began_in_fence = bool(fence)
+        for line in piece.ours:
+            if not fence:
+                fence = opens_fence(line.rstrip("\r\n"))
+                if fence and not began_in_fence:  # else this piece closed one fence and opened
+                    span = len(out) - 1           # the next: the stretch goes back to the first
+            elif closes_fence(line, fence):
+                fence = ""
+                if any(p.tag == "conflict" for p in out[span:]):
+                    out[span:] = [_joined(out[span:])]
+                    break  # the rest of the piece is inside that block: its fences are text
+    if fence and any(p.tag == "conflict" for p in out[span:]):  # never closed: to the end
+        out[span:] = [_joined(out[span:])]
+    return out
+
+
+def _line_by_line(pieces: Sequence[Region]) -> Iterator[Region]:
+    for piece in pieces:
+        if piece.tag == "unchanged" and len(piece.ours) > 1:
+            yield from (Region("unchanged", (line,), (line,), (line,)) for line in piece.ours)
+        else:
+            yield piece
+
+
+def _joined(pieces: Sequence[Region]) -> Region:
+    """One conflict of pieces: each side and the base end to end."""
+    return Region("conflict", *(tuple(line for p in pieces for line in getattr(p, side))
+                                for side in ("base", "ours", "theirs")))
 
 
 def _marker(char: str, size: int, label: str) -> str:
@@ -183,7 +258,15 @@ def _marker(char: str, size: int, label: str) -> str:
 
 def conflict_block(base: Lines, ours: Lines, theirs: Lines, *, style: ConflictStyle,
                    labels: Labels, marker_size: int = 7) -> List[str]:
-    """The lines of one conflict with git-style markers around it."""
+    """The lines of one conflict with git-style markers around it.
+
+    When a side holds a line that would end the block early (a `=======`, `|||||||` or
+    `>>>>>>>` of that size: a setext heading, markers a notebook documents), the markers are
+    2, 4, … longer, as git makes those of an inner merge, so the block is found whole.
+    """
+    sides = (ours, theirs) if style is ConflictStyle.MERGE else (ours, base, theirs)
+    while any(ends_block(line, marker_size) for side in sides for line in side):
+        marker_size += 2
     block = [_marker("<", marker_size, labels.ours), *ours]
     if style is not ConflictStyle.MERGE:
         block += [_marker("|", marker_size, labels.base), *base]
@@ -207,10 +290,12 @@ def line_regions(base: str, ours: str, theirs: str, style: ConflictStyle) -> Lis
 
 def merge_text(base: str, ours: str, theirs: str, *, style: ConflictStyle = ConflictStyle.MERGE,
                labels: Labels = Labels(), marker_size: int = 7,
-               strategy: Strategy = Strategy.MARKERS, settle=None, regions=None) -> Tuple[str, int]:
+               strategy: Strategy = Strategy.MARKERS, settle=None, regions=None,
+               markdown: bool = False) -> Tuple[str, int]:
     """Merge three versions of a text; return the result and its number of conflicts.
 
     regions: line_regions(base, ours, theirs, style) when the caller already has them.
+    markdown: the text is markdown (no marker inside a fenced code block).
     """
     who = changed_by(base, ours, theirs)
     if who != BOTH:
@@ -218,7 +303,7 @@ def merge_text(base: str, ours: str, theirs: str, *, style: ConflictStyle = Conf
     if regions is None:
         regions = line_regions(base, ours, theirs, style)
     lines, conflicts = render_regions(regions, style=style, labels=labels, marker_size=marker_size,
-                                      strategy=strategy, settle=settle)
+                                      strategy=strategy, settle=settle, markdown=markdown)
     text = "".join(lines)
     if text and not merge_final_newline(base, ours, theirs) and text.endswith("\n"):
         text = text[:-1]

@@ -5,6 +5,7 @@ cli/conflicts.py, and the work both twins share.
   list_conflicts(paths, as_json, out)    -> `conflicts` (folders: their notebooks): 0 none left, 1 some, 2 unreadable
   resolve_file(path, take, ids, every)   -> `resolve --take`: settle, write, report; 0 none left, 1 some
   read_notebook(path), write_notebook(..)-> a notebook and its layout in; written back atomically
+  marker_rule(path)                      -> what counts as a conflict in it: git's marker size, the tag
 
 Both run right after a merge, often from an editor or a script, so like the merge driver they
 start without click or nbformat.
@@ -16,9 +17,10 @@ import json
 import os
 import sys
 
-from ..conflicts import conflicts_document, counted, describe, describe_deleted, find_conflicts, select
+from ..conflicts import MarkerRule, conflicts_document, counted, describe, describe_deleted, find_conflicts, select
 from ..errors import EXIT_ERROR, EXIT_FOUND, EXIT_OK, NotebookReadError, UnknownConflict, UsageError
 from ..git.attributes import marker_fits
+from ..markers import ALLOW_MARKERS_TAG
 from ..notebook import detect_format, parse_notebook, read_file, serialize_notebook, write_file_atomic
 from ..resolve import Decision, Take, resolve_conflicts
 from .plain_argv import parse_argv
@@ -35,6 +37,22 @@ def read_notebook(path: str):
     data = read_file(path)
     nb = parse_notebook(data, path)
     return nb, detect_format(data, nb)
+
+
+def marker_rule(path: str) -> MarkerRule:
+    """Which marked blocks are conflicts in the notebook at path, as `check` judges them:
+    git's conflict-marker-size for it and the allow-markers-tag of [tool.nbmerge] near it,
+    each looked up only when a cell needs it (most notebooks need neither)."""
+    def allow_tag() -> str:
+        from ..config import load_settings
+        from ..errors import ConfigError
+
+        try:
+            return load_settings(start=os.path.dirname(os.path.abspath(path)))["allow-markers-tag"]
+        except ConfigError:  # a bad table stops `check`; here, as in the merge, the default holds
+            return ALLOW_MARKERS_TAG
+
+    return MarkerRule(marker_fits(path), allow_tag)
 
 
 def write_notebook(path: str, nb: dict, layout) -> None:
@@ -69,7 +87,7 @@ def list_conflicts(paths: Sequence[str], *, as_json: bool, out: IO[str], err: IO
         except NotebookReadError as exc:
             errors.append((path, exc.problem))
             continue
-        found.append((path, find_conflicts(nb, marker_fits(path))))
+        found.append((path, find_conflicts(nb, marker_rule(path))))
     left = sum(len(conflicts) for _, conflicts in found) + len(deleted)
     if as_json:
         json.dump(conflicts_document(found, errors, deleted), out, indent=1, ensure_ascii=False)
@@ -97,8 +115,8 @@ def resolve_file(path: str, take: str, ids: Sequence[str], every: bool, *, add: 
     if not ids and not every:
         raise UsageError("say which conflicts: --conflict ID (see `nbmerge conflicts`) or --all")
     nb, layout = read_notebook(path)
-    fits = marker_fits(path)  # git's conflict-marker-size for it, asked once if needed
-    conflicts = find_conflicts(nb, fits)
+    rule = marker_rule(path)
+    conflicts = find_conflicts(nb, rule)
     try:
         chosen = conflicts if every else select(conflicts, ids)
     except UnknownConflict as exc:  # one line naming the file, as every error does
@@ -109,7 +127,7 @@ def resolve_file(path: str, take: str, ids: Sequence[str], every: bool, *, add: 
         err.write(f"{path}: took {take} for {counted(len(result.settled))}\n")
     for conflict, reason in result.skipped:
         err.write(f"{path}: {describe(conflict)}: left as it is: {reason}\n")
-    return report_left(path, find_conflicts(result.notebook, fits), add=add, err=err)
+    return report_left(path, find_conflicts(result.notebook, rule), add=add, err=err)
 
 
 def report_left(path: str, left: list, *, add: bool, err: IO[str], by_git: bool = False) -> int:

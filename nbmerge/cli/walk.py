@@ -19,10 +19,9 @@ import tempfile
 
 from ..conflicts import ConflictKind, describe, find_conflicts
 from ..errors import BadResolution, UsageError
-from ..git.attributes import marker_fits
 from ..notebook import source_text
 from ..resolve import Decision, Take, open_questions, resolve_conflicts
-from .conflicts_plain import read_notebook, report_left, write_notebook
+from .conflicts_plain import marker_rule, read_notebook, report_left, write_notebook
 
 KEYS = {"o": "take ours", "t": "take theirs", "b": "take base", "a": "take both (ours, then theirs)",
         "e": "edit the result in $VISUAL / $EDITOR", "s": "skip: leave it for now",
@@ -155,12 +154,12 @@ def walk_file(path: str, *, add: bool = False, by_git: bool = False, tty_in=None
         raise UsageError("resolve without --take asks in a terminal; here give --take and --conflict ID or --all")
     screen = Screen(tty_in, out)
     nb, layout = read_notebook(path)
-    fits = marker_fits(path)  # git's conflict-marker-size for it, asked once if needed
+    rule = marker_rule(path)
     history = []  # notebooks as they were before each choice, for u
     skipped = set()
     settled = 0
     while True:
-        items = open_questions(nb, fits)
+        items = open_questions(nb, rule)
         open_items = [(c, i) for c, i in items if _skip_key(c, i) not in skipped]
         if not open_items:
             break
@@ -210,7 +209,7 @@ def walk_file(path: str, *, add: bool = False, by_git: bool = False, tty_in=None
         write_notebook(path, nb, layout)
         settled += 1
         screen.say(f"→ {'edited' if decision.text is not None else 'took ' + decision.take.value}; saved", "note")
-    left = find_conflicts(nb, fits)
+    left = find_conflicts(nb, rule)
     screen.say()
     choices = f"{settled} choice{'s' if settled != 1 else ''}"
     if by_git and left and settled:  # git mergetool moves its backup over MERGED when a tool exits 1

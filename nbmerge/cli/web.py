@@ -27,10 +27,9 @@ from urllib.parse import parse_qs, urlsplit
 
 from ..conflicts import counted, find_conflicts
 from ..errors import BadResolution
-from ..git.attributes import marker_fits
 from ..resolve import Decision, Take, open_questions, resolve_conflicts
 from ..resolve_page import content_policy, render_resolve_page
-from .conflicts_plain import read_notebook, write_notebook
+from .conflicts_plain import marker_rule, read_notebook, write_notebook
 
 COOKIE = "nbmerge_session"
 MAX_BODY = 32 * 1024 * 1024  # a hand-written cell, with room to spare
@@ -42,9 +41,9 @@ class Session:
     def __init__(self, path: str, versions: dict):
         self.path = path
         self.nb, self.layout = read_notebook(path)
-        self.fits = marker_fits(path)  # git's conflict-marker-size for it, asked once if needed
+        self.rule = marker_rule(path)
         self.versions = versions
-        self.total = len(open_questions(self.nb, self.fits))
+        self.total = len(open_questions(self.nb, self.rule))
         self.history: list = []
         self.token = secrets.token_urlsafe(32)  # in the URL, good for one use
         self.cookie = secrets.token_urlsafe(32)  # what the browser holds after that
@@ -56,7 +55,7 @@ class Session:
     def decide(self, body: dict) -> dict:
         """Apply one choice from the page; ValueError with what is wrong."""
         wanted, hunk = body.get("conflict"), body.get("hunk")
-        conflict = next((c for c in find_conflicts(self.nb, self.fits) if c.id == wanted), None)
+        conflict = next((c for c in find_conflicts(self.nb, self.rule) if c.id == wanted), None)
         if conflict is None:
             raise ValueError("that conflict is not open any more; reload the page")
         if hunk is not None and not (isinstance(hunk, int) and 0 <= hunk < len(conflict.hunks)):
@@ -75,18 +74,18 @@ class Session:
             raise ValueError(result.skipped[0][1])
         self.history.append(self.nb)
         self.nb = result.notebook
-        return {"left": len(open_questions(self.nb, self.fits))}
+        return {"left": len(open_questions(self.nb, self.rule))}
 
     def undo(self) -> dict:
         if not self.history:
             raise ValueError("nothing to undo")
         self.nb = self.history.pop()
-        return {"left": len(open_questions(self.nb, self.fits))}
+        return {"left": len(open_questions(self.nb, self.rule))}
 
     def save(self) -> dict:
         write_notebook(self.path, self.nb, self.layout)
         self.saved, self.stop = True, True
-        left = len(find_conflicts(self.nb, self.fits))
+        left = len(find_conflicts(self.nb, self.rule))
         message = (f"Saved {self.path}: " + (f"{counted(left)} left in it."
                                             if left else "no conflicts left.") + " You can close this tab.")
         return {"left": left, "message": message}
@@ -143,7 +142,7 @@ def _handler(session: Session, host: str):
                 return self._refuse("no session: open the link nbmerge printed")
             if url.path != "/":
                 return self._json(404, {"error": "not found"})
-            page = render_resolve_page(session.nb, session.path, session.total, session.versions, session.fits)
+            page = render_resolve_page(session.nb, session.path, session.total, session.versions, session.rule)
             self._send(200, page.encode("utf-8"), "text/html; charset=utf-8",
                        [("Content-Security-Policy", content_policy() + "; frame-ancestors 'none'")])
 
@@ -207,7 +206,7 @@ def serve(path: str, versions: dict, *, open_browser: bool, idle_timeout: float,
         server.server_close()
     if not session.saved:
         return 1
-    left = len(find_conflicts(session.nb, session.fits))
+    left = len(find_conflicts(session.nb, session.rule))
     err.write(f"{path}: saved; " + (f"{counted(left)} left\n" if left
                                      else "no conflicts left\n"))
     return 1 if left else 0
