@@ -99,3 +99,38 @@ def test_mergetool_writes_markers_at_the_size_conflicts_then_looks_for(git_repo,
     assert "<" * 10 + " " in cells(git_repo)["compute"]
     doc = json.loads(run_nbmerge("conflicts", "--json", "a.ipynb", cwd=git_repo, check=1).stdout)
     assert [h["marker_size"] for c in doc["notebooks"][0]["conflicts"] for h in c["hunks"]] == [10]
+
+
+def sides(folder):
+    """Three versions whose `compute` cells conflict, as files in folder (no commits)."""
+    for name, compute in (("base", "0"), ("ours", "1"), ("theirs", "2")):
+        write(folder / f"{name}.ipynb", notebook(compute))
+    return [folder / f"{name}.ipynb" for name in ("base", "ours", "theirs")]
+
+
+@pytest.mark.parametrize("size", [3, 10])
+def test_merge_writes_the_marker_size_git_gives_the_output_path(git_repo, size):
+    """`nbmerge merge` wrote 7 always: at 10, `conflicts` and `check` saw no conflict."""
+    (git_repo / ".gitattributes").write_text(f"out/*.ipynb conflict-marker-size={size}\n")
+    (git_repo / "out").mkdir()
+    base, ours, theirs = sides(git_repo)
+    run_nbmerge("merge", base, ours, theirs, "-o", "out/a.ipynb", cwd=git_repo, check=1)
+    compute = source_text(load_json(git_repo / "out/a.ipynb")["cells"][2])
+    assert compute == f"{'<' * size} ours\ntotal = 1\n{'=' * size}\ntotal = 2\n{'>' * size} theirs\nprint(total)\n"
+    doc = json.loads(run_nbmerge("conflicts", "--json", "out/a.ipynb", cwd=git_repo, check=1).stdout)
+    assert [h["marker_size"] for c in doc["notebooks"][0]["conflicts"] for h in c["hunks"]] == [size]
+    assert run_nbmerge("check", "-j1", "out/a.ipynb", cwd=git_repo).returncode == 1
+
+    # printed: the size for OURS; an explicit --marker-size wins
+    printed = run_nbmerge("merge", base, ours, theirs, cwd=git_repo, check=1).stdout
+    assert "<<<<<<< ours" in printed and "<<<<<<<<" not in printed
+    run_nbmerge("merge", base, ours, theirs, "-o", "out/a.ipynb", "--marker-size", "5", cwd=git_repo, check=1)
+    assert "<<<<< ours\n" in source_text(load_json(git_repo / "out/a.ipynb")["cells"][2])
+
+
+def test_merge_outside_a_repository_writes_git_s_default_size(tmp_path, isolated_git, monkeypatch):
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
+    base, ours, theirs = sides(tmp_path)
+    run_nbmerge("merge", base, ours, theirs, "-o", tmp_path / "m.ipynb", cwd=tmp_path, check=1)
+    assert "<<<<<<< ours\n" in source_text(load_json(tmp_path / "m.ipynb")["cells"][2])
+    run_nbmerge("merge", base, ours, theirs, "-o", "m.ipynb", "--marker-size", "0", cwd=tmp_path, check=2)

@@ -10,6 +10,7 @@ import click
 from ..config import load_settings, merge_options
 from ..errors import EXIT_FOUND
 from ..formatter import FORMATTERS
+from ..git.attributes import conflict_marker_size
 from ..git.driver import describe_conflicts, describe_merge, formatter_near, merge_bytes, run_merge_driver
 from ..errors import PathError, UsageError
 from ..notebook import read_file, source_text, write_file_atomic
@@ -24,6 +25,9 @@ from ..policy import ConflictStyle, MergeOptions, Strategy
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write here instead of stdout.")
 @click.option("--conflict-style", type=click.Choice([s.value for s in ConflictStyle]), default="merge",
               show_default=True, help="diff3/zdiff3 also show the base lines of a conflict.")
+@click.option("--marker-size", type=click.IntRange(min=1),
+              help="Length of the conflict markers (default: git's conflict-marker-size for the "
+                   "output path, or for OURS when printing; 7 outside a repository).")
 @click.option("--strategy", type=click.Choice([s.value for s in Strategy]), default="markers",
               show_default=True, help="Resolve conflicting hunks by taking a side, or both (union).")
 @click.option("--strip-outputs", is_flag=True, help="Write the merged notebook without outputs.")
@@ -34,8 +38,8 @@ from ..policy import ConflictStyle, MergeOptions, Strategy
                    "the repository's black/ruff settings).")
 @click.option("--json", "as_json", is_flag=True,
               help="Print a report of the merge as JSON on stdout (needs -o); schema in docs/merge.md.")
-def merge_command(base, ours, theirs, output, conflict_style, strategy, strip_outputs, no_layout_merge,
-                  formatter, as_json):
+def merge_command(base, ours, theirs, output, conflict_style, marker_size, strategy, strip_outputs,
+                  no_layout_merge, formatter, as_json):
     """Merge three versions of a notebook, cell by cell.
 
     Exit 0 when clean, 1 when conflicts remain (marked inside the cells concerned),
@@ -46,7 +50,10 @@ def merge_command(base, ours, theirs, output, conflict_style, strategy, strip_ou
     """
     if as_json and not output:
         raise UsageError("--json needs -o FILE: stdout carries the report")
+    if marker_size is None:  # as git would write them there, so `conflicts` and `check` find them
+        marker_size = conflict_marker_size(output or ours)
     options = merge_options(load_settings(), conflict_style=ConflictStyle(conflict_style),
+                            marker_size=marker_size,
                             strategy=Strategy(strategy), strip_outputs=True if strip_outputs else None,
                             layout_merge=False if no_layout_merge else None)
     if formatter or options.formatter is None:
