@@ -3,6 +3,7 @@ merge leaves there is widened to the whole fence, so `conflicts`, `resolve` and 
 rule: conflicts.source_hunks) all find it."""
 
 import json
+import shutil
 
 import pytest
 
@@ -111,3 +112,18 @@ def test_conflicts_honour_the_allow_markers_tag_as_check_does(git_repo):
     assert (listed(git_repo), checked(git_repo)) == ([], [])
     run_nbmerge("resolve", "a.ipynb", "--take", "ours", "--all", cwd=git_repo, check=0)
     assert cells(git_repo)["guide"] == unfenced
+
+
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed (.ci/run installs it)")
+def test_git_mergetool_does_not_pass_markers_left_in_a_tagged_cell(git_repo, terminal):
+    """The walk lists nothing in a cell tagged to show markers; exit 0 would have git stage
+    the markers the merge left there. It exits 1 and says where they are."""
+    tagged = ["nbmerge-allow-markers"]
+    merge(git_repo, notebook(guide="Intro\n", tags=tagged),
+          notebook(guide="Intro, ours\n", tags=tagged, compute="total = 1\n"),
+          notebook(guide="Intro, theirs\n", tags=tagged, compute="total = 2\n"))
+    term = terminal("git mergetool --tool=nbmerge --no-prompt", git_repo)
+    term.wait_for("[o]urs [t]heirs")
+    screen = term.press("t", "EXIT=", 1).replace("\n", "")  # long lines wrap at the pane's width
+    assert "EXIT=1" in screen and "markers in cell 1, tagged to show markers as text" in screen
+    assert run_git(git_repo, "diff", "--name-only", "--diff-filter=U").stdout == "a.ipynb\n"

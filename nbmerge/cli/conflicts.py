@@ -109,8 +109,8 @@ def mergetool_command(base, local, remote, merged, web, no_browser, idle_timeout
 
         click.echo(f"{merged}: merged cell by cell; {count} to settle", err=True)
         versions = {"base": _version(base), "ours": _version(local), "theirs": _version(remote)}
-        sys.exit(serve(merged, versions, open_browser=not no_browser, idle_timeout=idle_timeout,
-                       err=sys.stderr))
+        code = serve(merged, versions, open_browser=not no_browser, idle_timeout=idle_timeout, err=sys.stderr)
+        sys.exit(_unless_hidden(result, merged, code))
     if not sys.stdin.isatty():  # run by a tool without a terminal: leave the markers, say so
         click.echo(f"{merged}: merged cell by cell; {count} left, marked inside the cells; "
                    f"settle them with `nbmerge resolve {merged}`", err=True)
@@ -118,7 +118,25 @@ def mergetool_command(base, local, remote, merged, web, no_browser, idle_timeout
     from .walk import walk_file
 
     click.echo(f"{merged}: merged cell by cell; {count} to settle", err=True)
-    sys.exit(walk_file(merged, by_git=True))
+    sys.exit(_unless_hidden(result, merged, walk_file(merged, by_git=True)))
+
+
+def _unless_hidden(result, merged: str, code: int) -> int:
+    """code, or 1 when the merge left markers in a cell tagged to show markers as text: no walk
+    or page lists them, and exit 0 would have git mark the file resolved with them in it."""
+    from ..conflicts import LINE_KINDS
+    from .conflicts_plain import marker_rule
+
+    rule, cells = marker_rule(merged), result.notebook.get("cells", [])
+    hidden = [c for c in result.conflicts if c.kind in LINE_KINDS and c.cell_index is not None
+              and rule.allows(cells[c.cell_index])]
+    if not hidden:
+        return code
+    where = ", ".join(f"cell {c.cell_index + 1}" for c in hidden)
+    click.echo(f"{merged}: the merge also left markers in {where}, tagged to show markers as text "
+               "(allow-markers-tag), so nothing lists them: settle them in the file, then `git add` it",
+               err=True)
+    return 1
 
 
 def _version(path: str):
