@@ -13,7 +13,7 @@ import subprocess
 
 import pytest
 
-from conftest import FIXTURES, assert_valid_notebook, load_json, run_git, run_nbmerge
+from conftest import FIXTURES, assert_valid_notebook, commit_three_way, load_json, run_git, run_nbmerge
 
 BAD = FIXTURES / "bad"
 
@@ -65,14 +65,9 @@ def test_recipe_1_show_log_and_diff_survive_malformed_outputs(repo):
 @pytest.mark.parametrize("malformed", [None, [], True, 42], ids=["null", "list", "true", "number"])
 def test_recipe_2_null_metadata_keeps_theirs_edit(repo, malformed):
     """Ours' cell metadata is not an object, theirs edits the cell: the merge takes theirs' edit."""
-    write(repo / "n.ipynb", notebook(markdown("x")))
-    commit_all(repo, "base")
-    run_git(repo, "checkout", "-qb", "theirs")
-    write(repo / "n.ipynb", notebook(markdown("y")))
-    commit_all(repo, "theirs")
-    run_git(repo, "checkout", "-q", "main")
-    write(repo / "n.ipynb", notebook(markdown("x", metadata=malformed)))
-    commit_all(repo, "ours")
+    commit_three_way(repo, repo / "n.ipynb", write, notebook(markdown("x")),
+                     ours=notebook(markdown("x", metadata=malformed)),
+                     theirs=notebook(markdown("y")), branch="theirs")
     merged = run_git(repo, "merge", "theirs", "-m", "merge")
     assert "metadata" in merged.stderr and "n.ipynb" in merged.stderr
     result = assert_valid_notebook(repo / "n.ipynb")
@@ -80,14 +75,9 @@ def test_recipe_2_null_metadata_keeps_theirs_edit(repo, malformed):
 
 
 def test_recipe_2_source_that_is_not_text_merges(repo):
-    write(repo / "n.ipynb", notebook(code("a = 1\n"), markdown("x", cell_id="m")))
-    commit_all(repo, "base")
-    run_git(repo, "checkout", "-qb", "theirs")
-    write(repo / "n.ipynb", notebook(code("a = 1\n"), markdown("y", cell_id="m")))
-    commit_all(repo, "theirs")
-    run_git(repo, "checkout", "-q", "main")
-    write(repo / "n.ipynb", notebook(code(42), markdown("x", cell_id="m")))
-    commit_all(repo, "ours")
+    commit_three_way(repo, repo / "n.ipynb", write, notebook(code("a = 1\n"), markdown("x", cell_id="m")),
+                     ours=notebook(code(42), markdown("x", cell_id="m")),
+                     theirs=notebook(code("a = 1\n"), markdown("y", cell_id="m")), branch="theirs")
     run_git(repo, "merge", "theirs", "-m", "merge")
     result = assert_valid_notebook(repo / "n.ipynb")
     assert [c["source"] for c in result["cells"]] == ["42", "y"]
@@ -238,14 +228,9 @@ def test_class_11_a_bad_pyproject_never_stops_git_mergetool(repo):
     """`git mergetool --tool=nbmerge` merges with default settings, as the driver does, and
     says so in one line: a config git runs us under must not stop settling a merge."""
     (repo / "pyproject.toml").write_text("[tool.nbmerge]\nno-such-key = 1\n")
-    write(repo / "n.ipynb", notebook(markdown("x"), code("z", cell_id="c")))
-    commit_all(repo, "base")
-    run_git(repo, "checkout", "-qb", "theirs")
-    write(repo / "n.ipynb", notebook(markdown("y"), code("z", cell_id="c")))
-    commit_all(repo, "theirs")
-    run_git(repo, "checkout", "-q", "main")
-    write(repo / "n.ipynb", notebook(markdown("x"), code("w", cell_id="c")))
-    commit_all(repo, "ours")
+    commit_three_way(repo, repo / "n.ipynb", write, notebook(markdown("x"), code("z", cell_id="c")),
+                     ours=notebook(markdown("x"), code("w", cell_id="c")),
+                     theirs=notebook(markdown("y"), code("z", cell_id="c")), branch="theirs")
     # a merge git left unmerged (here: a driver that gave up), settled with the mergetool
     run_git(repo, "-c", "merge.nbmerge.driver=false", "merge", "theirs", "-m", "merge", check=False)
     tool = run_git(repo, "mergetool", "--tool=nbmerge", "--no-prompt", "n.ipynb", check=False)
