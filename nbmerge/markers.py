@@ -122,11 +122,29 @@ def find_hunks(lines: Sequence[str], *, strict: bool = False,
                 raise ValueError(f"the conflict opened at line {number + 1} is never closed")
             unclosed.add(size)
         elif fits is None or fits(size):
+            if _crossed(lines, hunk, fits):
+                continue  # its open line is text inside a block of another size: see _crossed
             hunks.append(hunk)
             stop = hunk.stop
         else:
             refused.add(size)
     return hunks
+
+
+def _crossed(lines: Sequence[str], hunk: Hunk, fits) -> bool:
+    """Whether a block of longer markers opens inside hunk and closes after it.
+
+    Blocks nest (git's inner merges) but never cross. When a merge lengthens its markers
+    because the text holds marker-like lines, a shorter open line in the text can pair with
+    the sides' lines into a block crossing the merge's own: the longer markers are the merge's.
+    """
+    for number in range(hunk.start + 1, hunk.stop):
+        size = _open_width(lines[number].rstrip("\r\n")) if lines[number][:1] == "<" else 0
+        if size > hunk.size and (fits is None or fits(size)):
+            inner = _block(lines, number, size, "")
+            if inner is not None and inner.stop > hunk.stop:
+                return True
+    return False
 
 
 def _block(lines: Sequence[str], start: int, size: int, label: str) -> Optional[Hunk]:

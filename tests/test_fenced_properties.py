@@ -32,6 +32,11 @@ def versions(draw):
     sides = [[draw(source) if draw(st.booleans()) else text for text in base] for _ in range(2)]
     nbs = [notebook(*texts) for texts in (base, *sides)]
     assume(not any(find_conflicts(nb) for nb in nbs))  # markers of their own: a different test
+    # Sides whose clean edits combine into a complete block (ours adds `>>>>>>>` under theirs'
+    # `<<<<<<<` and `=======`) give text no reader of git's format can tell from a conflict:
+    # git's own merge writes the same. Out of scope, as markers of their own are.
+    for strategy in (Strategy.OURS, Strategy.THEIRS):
+        assume(not find_conflicts(merge_notebooks(*nbs, MergeOptions(strategy=strategy)).notebook))
     return (*nbs, draw(st.sampled_from(list(ConflictStyle))))
 
 
@@ -46,6 +51,15 @@ DOCUMENTED = (notebook("```\n<<<<<<< HEAD\nx = 1\n=======\n>>>>>>> feature\n```"
               notebook("```\n<<<<<<< HEAD\ntext\n=======\n>>>>>>> feature\n```"), ConflictStyle.DIFF3)
 # a lone open marker above the conflict would take its separator and close: markers 9 long
 LONE = (notebook(""), notebook("<<<<<<< HEAD"), notebook("<<<<<<< HEAD\n```"), ConflictStyle.MERGE)
+# ours' lone open line, left in the text, and theirs' marker-like lines would make a short
+# block crossing the merge's longer ones: the two cases CI's search found
+CROSSING = (notebook(""), notebook("<<<<<<< HEAD"), notebook("```\n<<<<<<< HEAD\n=======\n>>>>>>> feature"),
+            ConflictStyle.MERGE)
+CROSSING_TWICE = (notebook(""), notebook("<<<<<<< HEAD\n```"),
+                  notebook("```\n<<<<<<< HEAD\n```python\n```\n=======\n>>>>>>> feature"), ConflictStyle.MERGE)
+# the other way about: the merge's longer block holds the short open line; the short one is text
+CROSSED_BY_TEXT = (notebook(""), notebook("\n<<<<<<< HEAD\n=======\n```"), notebook("=======\n\n======="),
+                   ConflictStyle.MERGE)
 
 
 @FAST
@@ -53,6 +67,9 @@ LONE = (notebook(""), notebook("<<<<<<< HEAD"), notebook("<<<<<<< HEAD\n```"), C
 @example(versions=FENCED)
 @example(versions=DOCUMENTED)
 @example(versions=LONE)
+@example(versions=CROSSING)
+@example(versions=CROSSING_TWICE)
+@example(versions=CROSSED_BY_TEXT)
 def test_every_marked_hunk_is_found_and_taking_a_side_is_its_strategy(versions):
     base, ours, theirs, style = versions
     merged = merge_notebooks(base, ours, theirs, MergeOptions(conflict_style=style))
